@@ -1,0 +1,97 @@
+"""The ``finops`` command: one entry point, sub-commands per capability.
+
+Expected failures (:class:`~finops_lib.errors.FinopsError`) print one line with a hint and exit
+non-zero; a traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from finops_lib.cli import aws, demo, focus, report, serve, validate
+from finops_lib.cli.common import State, console, err_console
+from finops_lib.config import load_settings
+from finops_lib.errors import FinopsError
+
+app = typer.Typer(
+    name="finops",
+    help="Open FinOps Stack: cloud billing exports to FOCUS, validated, reconciled, reported.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(aws.app, name="aws")
+app.add_typer(focus.app, name="focus")
+app.add_typer(report.app, name="report")
+app.command("validate")(validate.validate)
+app.command("demo")(demo.demo)
+app.command("app")(serve.serve)
+app.command("generate")(demo.generate)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    database: Annotated[
+        Path | None,
+        typer.Option(
+            "--database",
+            envvar="OPEN_FINOPS_DATABASE",
+            help="Warehouse DuckDB file (default: data/finops.duckdb).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="OPEN_FINOPS_CONFIG",
+            help="Config file (default: finops.toml when present).",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    settings = load_settings(config)
+    if database is not None:
+        settings = settings.override("project", "database", str(database))
+    ctx.obj = State(settings=settings, debug=debug)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn expected failures into one-line errors and exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, standalone_mode=False, prog_name="finops")
+    except FinopsError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 130
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    return 0
+
+
+__all__ = ["app", "console", "main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

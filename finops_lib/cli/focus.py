@@ -1,0 +1,7 @@
+"""`finops focus` sub-commands."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="focus commands.", no_args_is_help=True)

@@ -1,0 +1,218 @@
+"""Settings: ``finops.toml`` plus ``OPEN_FINOPS_<SECTION>_<KEY>`` env overrides.
+
+Precedence is flag > env > file > default. Flags are applied by the caller (the CLI) with
+:func:`Settings.override`. Nothing here does I/O at import time; credentials are never read
+here: each cloud's SDK finds them through its own standard chain.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finops_lib.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "finops.toml"
+ENV_PREFIX = "OPEN_FINOPS_"
+
+# section -> key -> (type, default). Lists are lists of strings.
+SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
+    "project": {
+        "database": (str, "data/finops.duckdb"),
+        "reports_dir": (str, "reports"),
+        "publish_dir": (str, "data/published"),
+        "currency": (str, "USD"),
+        "monthly_budget": (float, 0.0),
+        "tag_keys": (list, ["team", "env", "cost_center"]),
+        "anomaly_threshold": (float, 3.0),
+    },
+    "aws": {
+        "bucket": (str, ""),
+        "prefix": (str, ""),
+        "export_name": (str, ""),
+        "cur_version": (str, "v1"),
+        "region": (str, "us-east-1"),
+        "download_dir": (str, "data/downloads"),
+    },
+    "azure": {
+        "storage_account": (str, ""),
+        "container": (str, ""),
+        "prefix": (str, ""),
+        "export_name": (str, ""),
+    },
+    "gcp": {
+        "project": (str, ""),
+        "dataset": (str, ""),
+        "table": (str, ""),
+        "location": (str, "US"),
+    },
+}
+
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("aws", "cur_version"): ("v1", "v2", "focus"),
+}
+
+# [aws.exports.<name>] tables: several AWS exports side by side. Same keys as [aws] minus
+# the machine-local ones, each defaulting to the [aws] value.
+EXPORT_KEYS = ("bucket", "prefix", "export_name", "cur_version", "region")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. ``values[section][key]``; ``aws_exports[name][key]``."""
+
+    values: dict[str, dict[str, Any]]
+    aws_exports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = None
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    def override(self, section: str, key: str, value: Any) -> Settings:
+        """Return a copy with one value set (used for CLI flags, the top precedence)."""
+        if value is None:
+            return self
+        values = {s: dict(v) for s, v in self.values.items()}
+        values[section][key] = _coerce(section, key, value, origin="command-line flag")
+        return Settings(values, self.aws_exports, self.source)
+
+    @property
+    def database(self) -> Path:
+        return Path(self.values["project"]["database"])
+
+
+def _coerce(section: str, key: str, raw: Any, origin: str) -> Any:
+    kind, _ = SCHEMA[section][key]
+    name = f"{section}.{key}"
+    try:
+        if kind is list:
+            if isinstance(raw, str):
+                value: Any = [p.strip() for p in raw.split(",") if p.strip()]
+            elif isinstance(raw, list) and all(isinstance(p, str) for p in raw):
+                value = raw
+            else:
+                raise ValueError
+        elif kind is float:
+            if isinstance(raw, bool):
+                raise ValueError
+            value = float(raw)
+        elif kind is str:
+            if not isinstance(raw, str):
+                raise ValueError
+            value = raw
+        else:  # pragma: no cover - schema holds only the types above
+            value = kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"bad value for {name} in {origin}: {raw!r} is not a {kind.__name__}",
+            hint=f"see finops.example.toml for the expected type of {name}",
+        ) from None
+    allowed = CHOICES.get((section, key))
+    if allowed and value not in allowed:
+        raise ConfigError(
+            f"bad value for {name} in {origin}: {value!r}",
+            hint=f"use one of {', '.join(allowed)}",
+        )
+    return value
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file not found: {path}",
+            hint="copy finops.example.toml to finops.toml, or drop --config / OPEN_FINOPS_CONFIG",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"malformed TOML in {path}: {exc}", hint="fix the syntax") from None
+
+
+def load_settings(
+    path: str | Path | None = None, env: dict[str, str] | None = None
+) -> Settings:
+    """Resolve settings from defaults, the TOML file and the environment.
+
+    Args:
+        path: explicit config file; it must exist. ``None`` means ``$OPEN_FINOPS_CONFIG``,
+            else ``finops.toml`` in the working directory when present.
+        env: environment to read (defaults to ``os.environ``).
+
+    Raises:
+        ConfigError: missing or malformed file, unknown section or key, bad value.
+    """
+    env = dict(os.environ) if env is None else env
+    explicit = path if path is not None else env.get(ENV_PREFIX + "CONFIG")
+    file_path: Path | None = None
+    data: dict[str, Any] = {}
+    if explicit:
+        file_path = Path(explicit)
+        data = _read_file(file_path)
+    elif Path(DEFAULT_CONFIG_FILE).is_file():
+        file_path = Path(DEFAULT_CONFIG_FILE)
+        data = _read_file(file_path)
+
+    values = {s: {k: d for k, (_, d) in keys.items()} for s, keys in SCHEMA.items()}
+    exports: dict[str, dict[str, Any]] = {}
+    origin = str(file_path) if file_path else "config"
+    for section, table in data.items():
+        if section not in SCHEMA:
+            raise ConfigError(
+                f"unknown section [{section}] in {origin}",
+                hint=f"known sections: {', '.join(SCHEMA)}",
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] in {origin} must be a table")
+        for key, raw in table.items():
+            if section == "aws" and key == "exports":
+                exports = _read_exports(raw, origin)
+                continue
+            if key not in SCHEMA[section]:
+                raise ConfigError(
+                    f"unknown key {section}.{key} in {origin}",
+                    hint=f"known keys in [{section}]: {', '.join(SCHEMA[section])}",
+                )
+            values[section][key] = _coerce(section, key, raw, origin)
+
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        if rest == "database":  # OPEN_FINOPS_DATABASE is the documented short form
+            values["project"]["database"] = raw
+            continue
+        section, _, key = rest.partition("_")
+        if section not in SCHEMA or key not in SCHEMA[section]:
+            raise ConfigError(
+                f"unknown setting in environment variable {name}",
+                hint="use OPEN_FINOPS_<SECTION>_<KEY> with a key from finops.example.toml",
+            )
+        values[section][key] = _coerce(section, key, raw, f"environment variable {name}")
+
+    for cfg in exports.values():
+        for key in EXPORT_KEYS:
+            cfg.setdefault(key, values["aws"][key])
+    return Settings(values, exports, file_path)
+
+
+def _read_exports(raw: Any, origin: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[aws.exports] in {origin} must hold tables like [aws.exports.main]")
+    exports: dict[str, dict[str, Any]] = {}
+    for name, table in raw.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"[aws.exports.{name}] in {origin} must be a table")
+        cfg: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in EXPORT_KEYS:
+                raise ConfigError(
+                    f"unknown key aws.exports.{name}.{key} in {origin}",
+                    hint=f"known keys: {', '.join(EXPORT_KEYS)}",
+                )
+            cfg[key] = _coerce("aws", key, value, origin)
+        exports[name] = cfg
+    return exports
