@@ -1,0 +1,107 @@
+"""Measuring helpers: wall time and peak RSS of one step, each in its own child process.
+
+Each step runs as a fresh ``python -c`` child so that its peak RSS (``ru_maxrss`` from ``wait4``) is its
+own and not the harness's. Ratios are always taken within one run of the harness, side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+@dataclass
+class Measure:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    peak_mb: list[float] = field(default_factory=list)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak(self) -> float:
+        return max(self.peak_mb)
+
+
+def run_child(
+    argv: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> tuple[float, float]:
+    """Run one command; return (wall seconds, peak RSS in MB of that process tree's largest process)."""
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out_f, stderr=err_f
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out_f.seek(0)
+        err_f.seek(0)
+        out = out_f.read().decode(errors="replace")
+        err = err_f.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} failed:\n{out[-2000:]}\n{err[-4000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def python_step(code: str, **kw) -> tuple[float, float]:
+    """Run a Python snippet in a fresh interpreter of the project venv."""
+    return run_child([PY, "-c", code], **kw)
+
+
+def repeat(name: str, fn, runs: int) -> Measure:
+    m = Measure(name)
+    for _ in range(runs):
+        s, mb = fn()
+        m.seconds.append(s)
+        m.peak_mb.append(mb)
+        print(f"  {name}: {s:.2f} s, {mb:.0f} MB", flush=True)
+    return m
+
+
+def machine() -> dict[str, str]:
+    import duckdb
+    import polars
+
+    try:
+        import dlt
+
+        dlt_version = dlt.__version__
+    except Exception:  # pragma: no cover
+        dlt_version = "?"
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": f"{cpu} x {os.cpu_count()}",
+        "memory": f"{mem:.0f} GiB",
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dlt": dlt_version,
+        "polars": polars.__version__,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def save_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str))

@@ -1,0 +1,7 @@
+-- rule: FOCUS-1.2/CommitmentDiscountCategory/allowed-values
+-- severity: error
+-- spec: CommitmentDiscountCategory MUST be one of the allowed values on every row (the official validator only checks that some row does).
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select * from focus_check_input
+where CommitmentDiscountCategory is not null
+    and CommitmentDiscountCategory not in (select value from check_allowed_values where column_name = 'CommitmentDiscountCategory')

@@ -1,0 +1,5 @@
+-- rule: FOCUS-1.2/BillingCurrency/iso-4217
+-- severity: error
+-- spec: BillingCurrency MUST be a national currency code per ISO 4217.
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select * from focus_check_input where BillingCurrency not in (select code from check_iso4217)

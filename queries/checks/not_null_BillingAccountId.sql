@@ -1,0 +1,5 @@
+-- rule: FOCUS-1.2/BillingAccountId/not-null
+-- severity: error
+-- spec: BillingAccountId MUST NOT be null.
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select * from focus_check_input where BillingAccountId is null

@@ -1,0 +1,5 @@
+-- rule: FOCUS-1.2/BillingPeriodEnd/not-null
+-- severity: error
+-- spec: BillingPeriodEnd MUST NOT be null.
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select * from focus_check_input where BillingPeriodEnd is null

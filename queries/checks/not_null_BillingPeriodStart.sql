@@ -1,0 +1,5 @@
+-- rule: FOCUS-1.2/BillingPeriodStart/not-null
+-- severity: error
+-- spec: BillingPeriodStart MUST NOT be null.
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select * from focus_check_input where BillingPeriodStart is null

@@ -1,0 +1,5 @@
+-- rule: FOCUS-1.2/ServiceName/not-null
+-- severity: error
+-- spec: ServiceName MUST NOT be null.
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select * from focus_check_input where ServiceName is null

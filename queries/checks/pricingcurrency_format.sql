@@ -1,0 +1,5 @@
+-- rule: FOCUS-1.2/PricingCurrency/format
+-- severity: warning
+-- spec: PricingCurrency SHOULD be an ISO 4217 code or a documented virtual currency.
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select * from focus_check_input where PricingCurrency is not null and PricingCurrency not in (select code from check_iso4217)

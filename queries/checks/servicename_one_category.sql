@@ -1,0 +1,8 @@
+-- rule: FOCUS-1.2/ServiceName/one-category
+-- severity: error
+-- spec: Each ServiceName MUST map to exactly one ServiceCategory (per provider).
+-- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
+select ProviderName, ServiceName, list(distinct ServiceCategory order by ServiceCategory) as categories
+from focus_check_input
+group by ProviderName, ServiceName
+having count(distinct ServiceCategory) > 1
