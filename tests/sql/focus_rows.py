@@ -25,13 +25,15 @@ BASE: dict[str, Any] = {
     "ServiceSubcategory": "Virtual Machines", "SkuId": "SKU1", "SkuPriceId": "SKU1.RATE",
     "SkuPriceDetails": '{"InstanceType": "t3.micro"}', "SubAccountId": "222222222222",
     "SubAccountName": "dev", "Tags": '{"team": "web"}', "ServiceProviderName": "AWS",
-    "HostProviderName": "AWS",
+    "HostProviderName": "AWS", "ResourceType": "Instance", "SubAccountType": "Linked Account",
+    "SkuMeter": "Compute Hours", "InvoiceId": "INV-2026-09",
 }
 
 TAX = {
     "ChargeCategory": "Tax", "ChargeFrequency": "Recurring", "ConsumedQuantity": None, "ConsumedUnit": None,
     "ContractedUnitPrice": None, "ListUnitPrice": None, "PricingCategory": None, "PricingQuantity": None,
     "PricingUnit": None, "SkuId": None, "SkuPriceId": None, "SkuPriceDetails": None, "ResourceId": None,
+    "ResourceType": None, "SkuMeter": None,
     "RegionId": None, "RegionName": None, "ServiceName": "Tax", "ServiceCategory": "Other",
     "ServiceSubcategory": "Other (Other)", "BilledCost": 1, "EffectiveCost": 1, "ListCost": 1,
     "ContractedCost": 1, "PricingCurrencyEffectiveCost": 1,
@@ -79,4 +81,5 @@ def conformant_rows() -> list[dict[str, Any]]:
              "EffectiveCost": -2, "ContractedCost": -2, "ListCost": -2, "ConsumedQuantity": None,
              "ConsumedUnit": None, "PricingCurrencyEffectiveCost": -2, "ListUnitPrice": None,
              "ContractedUnitPrice": None, "PricingQuantity": None, "PricingUnit": None,
-             "PricingCategory": None, "SkuPriceDetails": None, "SkuPriceId": None, "SkuId": None}]
+             "PricingCategory": None, "SkuPriceDetails": None, "SkuPriceId": None, "SkuId": None,
+             "SkuMeter": None}]

@@ -107,3 +107,8 @@ def test_markdown_report_lists_failures_first():
     results = list(run([*conformant_rows(), {"ChargeCategory": "usage"}]).values())
     report = checks.markdown_report(results)
     assert report.splitlines()[6].startswith("| FAIL | FOCUS-1.2/ChargeCategory/allowed-values")
+
+
+def test_resource_type_required_with_resource_id_when_supported():
+    results = run([*conformant_rows(), {"ResourceType": None}])
+    assert not results["FOCUS-1.2/ResourceType/null-iff-id"].ok
