@@ -26,7 +26,9 @@ def write_parquet(path: Path, rows) -> None:
     make_table(con, rows)
     cols = [c["name"] for c in expected_columns("1.2")]
     # JSON columns travel as strings: the validator rejects Parquet's JSON logical type.
-    select = ", ".join(f"{c}::VARCHAR as {c}" if c in ("Tags", "SkuPriceDetails") else c for c in cols)
+    select = ", ".join(
+        f"{c}::VARCHAR as {c}" if c in ("Tags", "SkuPriceDetails") else c for c in cols
+    )
     con.execute(f"copy (select {select} from focus_input) to '{path}' (format parquet)")
 
 

@@ -8,65 +8,144 @@ import duckdb
 
 from finops_lib.checks import LATER_COLUMNS, expected_columns
 
-TYPES = {"Decimal": "DECIMAL(38,10)", "DateTime": "TIMESTAMPTZ", "String": "VARCHAR", "JSON": "JSON"}
+TYPES = {
+    "Decimal": "DECIMAL(38,10)",
+    "DateTime": "TIMESTAMPTZ",
+    "String": "VARCHAR",
+    "JSON": "JSON",
+}
 
 BASE: dict[str, Any] = {
-    "BilledCost": 10, "BillingAccountId": "111111111111", "BillingAccountName": "Payer",
-    "BillingAccountType": "Management Account", "BillingCurrency": "USD",
-    "BillingPeriodStart": "2026-09-01 00:00:00+00", "BillingPeriodEnd": "2026-10-01 00:00:00+00",
-    "ChargeCategory": "Usage", "ChargeDescription": "t3.micro hours", "ChargeFrequency": "Usage-Based",
-    "ChargePeriodStart": "2026-09-02 00:00:00+00", "ChargePeriodEnd": "2026-09-02 01:00:00+00",
-    "ConsumedQuantity": 10, "ConsumedUnit": "Hours", "ContractedCost": 10, "ContractedUnitPrice": 1,
-    "EffectiveCost": 10, "InvoiceIssuerName": "Amazon Web Services, Inc.", "ListCost": 10,
-    "ListUnitPrice": 1, "PricingCategory": "Standard", "PricingCurrency": "USD",
-    "PricingCurrencyEffectiveCost": 10, "PricingQuantity": 10, "PricingUnit": "Hours",
-    "ProviderName": "AWS", "PublisherName": "AWS", "RegionId": "us-east-1", "RegionName": "US East (N. Virginia)",
-    "ResourceId": "i-1", "ServiceCategory": "Compute", "ServiceName": "Amazon EC2",
-    "ServiceSubcategory": "Virtual Machines", "SkuId": "SKU1", "SkuPriceId": "SKU1.RATE",
-    "SkuPriceDetails": '{"InstanceType": "t3.micro"}', "SubAccountId": "222222222222",
-    "SubAccountName": "dev", "Tags": '{"team": "web"}', "ServiceProviderName": "AWS",
-    "HostProviderName": "AWS", "ResourceType": "Instance", "SubAccountType": "Linked Account",
-    "SkuMeter": "Compute Hours", "InvoiceId": "INV-2026-09",
+    "BilledCost": 10,
+    "BillingAccountId": "111111111111",
+    "BillingAccountName": "Payer",
+    "BillingAccountType": "Management Account",
+    "BillingCurrency": "USD",
+    "BillingPeriodStart": "2026-09-01 00:00:00+00",
+    "BillingPeriodEnd": "2026-10-01 00:00:00+00",
+    "ChargeCategory": "Usage",
+    "ChargeDescription": "t3.micro hours",
+    "ChargeFrequency": "Usage-Based",
+    "ChargePeriodStart": "2026-09-02 00:00:00+00",
+    "ChargePeriodEnd": "2026-09-02 01:00:00+00",
+    "ConsumedQuantity": 10,
+    "ConsumedUnit": "Hours",
+    "ContractedCost": 10,
+    "ContractedUnitPrice": 1,
+    "EffectiveCost": 10,
+    "InvoiceIssuerName": "Amazon Web Services, Inc.",
+    "ListCost": 10,
+    "ListUnitPrice": 1,
+    "PricingCategory": "Standard",
+    "PricingCurrency": "USD",
+    "PricingCurrencyEffectiveCost": 10,
+    "PricingQuantity": 10,
+    "PricingUnit": "Hours",
+    "ProviderName": "AWS",
+    "PublisherName": "AWS",
+    "RegionId": "us-east-1",
+    "RegionName": "US East (N. Virginia)",
+    "ResourceId": "i-1",
+    "ServiceCategory": "Compute",
+    "ServiceName": "Amazon EC2",
+    "ServiceSubcategory": "Virtual Machines",
+    "SkuId": "SKU1",
+    "SkuPriceId": "SKU1.RATE",
+    "SkuPriceDetails": '{"InstanceType": "t3.micro"}',
+    "SubAccountId": "222222222222",
+    "SubAccountName": "dev",
+    "Tags": '{"team": "web"}',
+    "ServiceProviderName": "AWS",
+    "HostProviderName": "AWS",
+    "ResourceType": "Instance",
+    "SubAccountType": "Linked Account",
+    "SkuMeter": "Compute Hours",
+    "InvoiceId": "INV-2026-09",
 }
 
 TAX = {
-    "ChargeCategory": "Tax", "ChargeFrequency": "Recurring", "ConsumedQuantity": None, "ConsumedUnit": None,
-    "ContractedUnitPrice": None, "ListUnitPrice": None, "PricingCategory": None, "PricingQuantity": None,
-    "PricingUnit": None, "SkuId": None, "SkuPriceId": None, "SkuPriceDetails": None, "ResourceId": None,
-    "ResourceType": None, "SkuMeter": None,
-    "RegionId": None, "RegionName": None, "ServiceName": "Tax", "ServiceCategory": "Other",
-    "ServiceSubcategory": "Other (Other)", "BilledCost": 1, "EffectiveCost": 1, "ListCost": 1,
-    "ContractedCost": 1, "PricingCurrencyEffectiveCost": 1,
+    "ChargeCategory": "Tax",
+    "ChargeFrequency": "Recurring",
+    "ConsumedQuantity": None,
+    "ConsumedUnit": None,
+    "ContractedUnitPrice": None,
+    "ListUnitPrice": None,
+    "PricingCategory": None,
+    "PricingQuantity": None,
+    "PricingUnit": None,
+    "SkuId": None,
+    "SkuPriceId": None,
+    "SkuPriceDetails": None,
+    "ResourceId": None,
+    "ResourceType": None,
+    "SkuMeter": None,
+    "RegionId": None,
+    "RegionName": None,
+    "ServiceName": "Tax",
+    "ServiceCategory": "Other",
+    "ServiceSubcategory": "Other (Other)",
+    "BilledCost": 1,
+    "EffectiveCost": 1,
+    "ListCost": 1,
+    "ContractedCost": 1,
+    "PricingCurrencyEffectiveCost": 1,
 }
 
 RI = "arn:aws:ec2:us-east-1:111111111111:reserved-instances/ri-1"
 PURCHASE = {
-    "ChargeCategory": "Purchase", "ChargeFrequency": "One-Time", "CommitmentDiscountId": RI,
-    "CommitmentDiscountCategory": "Usage", "CommitmentDiscountType": "Reserved Instance",
-    "CommitmentDiscountName": "ri-1", "ConsumedQuantity": None, "ConsumedUnit": None,
-    "BilledCost": 100, "EffectiveCost": 0, "PricingCurrencyEffectiveCost": 0, "ListCost": 100,
-    "ContractedCost": 100, "ListUnitPrice": 100, "ContractedUnitPrice": 100, "PricingQuantity": 1,
+    "ChargeCategory": "Purchase",
+    "ChargeFrequency": "One-Time",
+    "CommitmentDiscountId": RI,
+    "CommitmentDiscountCategory": "Usage",
+    "CommitmentDiscountType": "Reserved Instance",
+    "CommitmentDiscountName": "ri-1",
+    "ConsumedQuantity": None,
+    "ConsumedUnit": None,
+    "BilledCost": 100,
+    "EffectiveCost": 0,
+    "PricingCurrencyEffectiveCost": 0,
+    "ListCost": 100,
+    "ContractedCost": 100,
+    "ListUnitPrice": 100,
+    "ContractedUnitPrice": 100,
+    "PricingQuantity": 1,
     "PricingUnit": "Units",
 }
 USED = {
-    "CommitmentDiscountId": RI, "CommitmentDiscountCategory": "Usage",
-    "CommitmentDiscountType": "Reserved Instance", "CommitmentDiscountName": "ri-1",
-    "CommitmentDiscountStatus": "Used", "PricingCategory": "Committed", "BilledCost": 0,
-    "EffectiveCost": 5, "PricingCurrencyEffectiveCost": 5,
+    "CommitmentDiscountId": RI,
+    "CommitmentDiscountCategory": "Usage",
+    "CommitmentDiscountType": "Reserved Instance",
+    "CommitmentDiscountName": "ri-1",
+    "CommitmentDiscountStatus": "Used",
+    "PricingCategory": "Committed",
+    "BilledCost": 0,
+    "EffectiveCost": 5,
+    "PricingCurrencyEffectiveCost": 5,
 }
-UNUSED = {**USED, "CommitmentDiscountStatus": "Unused", "ConsumedQuantity": None, "ConsumedUnit": None}
+UNUSED = {
+    **USED,
+    "CommitmentDiscountStatus": "Unused",
+    "ConsumedQuantity": None,
+    "ConsumedUnit": None,
+}
 
 
 def columns() -> list[tuple[str, str]]:
     cols = [(c["name"], TYPES[c["type"]]) for c in expected_columns("1.2")]
-    cols += [(c, "JSON" if c.startswith(("AllocatedT", "AllocatedMethodD", "Contract")) else "VARCHAR")
-             for c in LATER_COLUMNS]
+    cols += [
+        (c, "JSON" if c.startswith(("AllocatedT", "AllocatedMethodD", "Contract")) else "VARCHAR")
+        for c in LATER_COLUMNS
+    ]
     cols.sort()
     return cols + [("x_source_row", "BIGINT")]
 
 
-def make_table(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
-               name: str = "focus_input", drop: tuple[str, ...] = ()) -> None:
+def make_table(
+    con: duckdb.DuckDBPyConnection,
+    rows: list[dict[str, Any]],
+    name: str = "focus_input",
+    drop: tuple[str, ...] = (),
+) -> None:
     cols = [(n, t) for n, t in columns() if n not in drop]
     con.execute(f"create or replace table {name} ({', '.join(f'{n} {t}' for n, t in cols)})")
     for i, overrides in enumerate(rows, start=1):
@@ -76,10 +155,31 @@ def make_table(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
 
 
 def conformant_rows() -> list[dict[str, Any]]:
-    return [{}, {"SubAccountId": "333333333333", "SubAccountName": "prod"}, TAX, PURCHASE, USED, UNUSED,
-            {"ChargeCategory": "Credit", "ChargeFrequency": "One-Time", "BilledCost": -2,
-             "EffectiveCost": -2, "ContractedCost": -2, "ListCost": -2, "ConsumedQuantity": None,
-             "ConsumedUnit": None, "PricingCurrencyEffectiveCost": -2, "ListUnitPrice": None,
-             "ContractedUnitPrice": None, "PricingQuantity": None, "PricingUnit": None,
-             "PricingCategory": None, "SkuPriceDetails": None, "SkuPriceId": None, "SkuId": None,
-             "SkuMeter": None}]
+    return [
+        {},
+        {"SubAccountId": "333333333333", "SubAccountName": "prod"},
+        TAX,
+        PURCHASE,
+        USED,
+        UNUSED,
+        {
+            "ChargeCategory": "Credit",
+            "ChargeFrequency": "One-Time",
+            "BilledCost": -2,
+            "EffectiveCost": -2,
+            "ContractedCost": -2,
+            "ListCost": -2,
+            "ConsumedQuantity": None,
+            "ConsumedUnit": None,
+            "PricingCurrencyEffectiveCost": -2,
+            "ListUnitPrice": None,
+            "ContractedUnitPrice": None,
+            "PricingQuantity": None,
+            "PricingUnit": None,
+            "PricingCategory": None,
+            "SkuPriceDetails": None,
+            "SkuPriceId": None,
+            "SkuId": None,
+            "SkuMeter": None,
+        },
+    ]

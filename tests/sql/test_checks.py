@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from focus_rows import PURCHASE, TAX, UNUSED, USED, conformant_rows, make_table
 
 from finops_lib import checks
 from finops_lib.errors import FinopsError
-from focus_rows import PURCHASE, TAX, UNUSED, USED, conformant_rows, make_table
 
 
 def run(rows, **kw):
@@ -18,18 +18,27 @@ def run(rows, **kw):
 
 
 def failing_ids(results, severity=None):
-    return {k for k, r in results.items() if not r.ok and (severity is None or r.rule.severity == severity)}
+    return {
+        k
+        for k, r in results.items()
+        if not r.ok and (severity is None or r.rule.severity == severity)
+    }
 
 
 def test_conformant_dataset_passes_every_rule():
     results = run(conformant_rows())
     assert len(results) == len(checks.rules()) > 60
-    assert failing_ids(results) == set(), {k: results[k].error or results[k].sample for k in failing_ids(results)}
+    assert failing_ids(results) == set(), {
+        k: results[k].error or results[k].sample for k in failing_ids(results)
+    }
 
 
 def test_one_bad_enum_row_among_many_is_caught():
     # The official validator passes a column when any row holds an allowed value; this must not.
-    rows = conformant_rows() * 5 + [{"ChargeCategory": "usage"}, {**TAX, "ServiceCategory": "Taxes"}]
+    rows = conformant_rows() * 5 + [
+        {"ChargeCategory": "usage"},
+        {**TAX, "ServiceCategory": "Taxes"},
+    ]
     results = run(rows)
     assert results["FOCUS-1.2/ChargeCategory/allowed-values"].failing == 1
     assert results["FOCUS-1.2/ServiceCategory/allowed-values"].failing == 1
@@ -40,33 +49,57 @@ def test_one_bad_enum_row_among_many_is_caught():
     [
         ({"ChargeFrequency": "Monthly"}, "FOCUS-1.2/ChargeFrequency/allowed-values"),
         ({"PricingCategory": "On-Demand"}, "FOCUS-1.2/PricingCategory/allowed-values"),
-        ({**USED, "CommitmentDiscountStatus": "Active"}, "FOCUS-1.2/CommitmentDiscountStatus/allowed-values"),
+        (
+            {**USED, "CommitmentDiscountStatus": "Active"},
+            "FOCUS-1.2/CommitmentDiscountStatus/allowed-values",
+        ),
         ({"ServiceSubcategory": "Object Storage"}, "FOCUS-1.2/ServiceSubcategory/allowed-values"),
         ({"BilledCost": None}, "FOCUS-1.2/BilledCost/not-null"),
         ({"ServiceName": None}, "FOCUS-1.2/ServiceName/not-null"),
         ({"BillingCurrency": "usd"}, "FOCUS-1.2/BillingCurrency/iso-4217"),
-        ({"CommitmentDiscountStatus": "Used"}, "FOCUS-1.2/CommitmentDiscountStatus/null-without-id"),
-        ({**USED, "CommitmentDiscountStatus": None}, "FOCUS-1.2/CommitmentDiscountStatus/set-for-usage"),
+        (
+            {"CommitmentDiscountStatus": "Used"},
+            "FOCUS-1.2/CommitmentDiscountStatus/null-without-id",
+        ),
+        (
+            {**USED, "CommitmentDiscountStatus": None},
+            "FOCUS-1.2/CommitmentDiscountStatus/set-for-usage",
+        ),
         ({**USED, "CommitmentDiscountType": None}, "FOCUS-1.2/CommitmentDiscountType/null-iff-id"),
-        ({**TAX, "ConsumedQuantity": 1, "ConsumedUnit": "Hours"}, "FOCUS-1.2/ConsumedQuantity/usage-only"),
-        ({**UNUSED, "ConsumedQuantity": 3, "ConsumedUnit": "Hours"}, "FOCUS-1.2/ConsumedQuantity/usage-only"),
+        (
+            {**TAX, "ConsumedQuantity": 1, "ConsumedUnit": "Hours"},
+            "FOCUS-1.2/ConsumedQuantity/usage-only",
+        ),
+        (
+            {**UNUSED, "ConsumedQuantity": 3, "ConsumedUnit": "Hours"},
+            "FOCUS-1.2/ConsumedQuantity/usage-only",
+        ),
         ({"ConsumedUnit": None}, "FOCUS-1.2/ConsumedUnit/null-iff-quantity"),
         ({"PricingUnit": None}, "FOCUS-1.2/PricingUnit/null-iff-quantity"),
         ({"RegionName": None}, "FOCUS-1.2/RegionName/null-iff-id"),
         ({"SubAccountId": None}, "FOCUS-1.2/SubAccountName/null-without-id"),
-        ({**PURCHASE, "ChargeFrequency": "Usage-Based"}, "FOCUS-1.2/ChargeFrequency/purchase-not-usage-based"),
+        (
+            {**PURCHASE, "ChargeFrequency": "Usage-Based"},
+            "FOCUS-1.2/ChargeFrequency/purchase-not-usage-based",
+        ),
         ({"PricingCategory": "Committed"}, "FOCUS-1.2/PricingCategory/committed-needs-commitment"),
         ({**TAX, "SkuId": "X"}, "FOCUS-1.2/Tax/no-pricing-columns"),
         ({"ListUnitPrice": -1, "ListCost": -10}, "FOCUS-1.2/UnitPrices/non-negative"),
         ({"ChargeClass": "Refund"}, "FOCUS-1.2/ChargeClass/values"),
         ({"ChargePeriodEnd": "2026-09-01 00:00:00+00"}, "FOCUS-1.2/ChargePeriod/start-before-end"),
-        ({"BillingPeriodEnd": "2026-09-01 00:00:00+00"}, "FOCUS-1.2/BillingPeriod/start-before-end"),
+        (
+            {"BillingPeriodEnd": "2026-09-01 00:00:00+00"},
+            "FOCUS-1.2/BillingPeriod/start-before-end",
+        ),
         ({"Tags": '["a"]'}, "FOCUS-1.2/Tags/json-object"),
         ({"SkuPriceDetails": '{"Cores": 2}'}, "FOCUS-1.2/SkuPriceDetails/keys"),
         ({"ListCost": 25}, "FOCUS-1.2/ListCost/unit-price-times-quantity"),
         ({**PURCHASE, "EffectiveCost": 100}, "FOCUS-1.2/EffectiveCost/prepaid-purchase-zero"),
         ({**UNUSED, "BilledCost": 3}, "FOCUS-1.2/CommitmentDiscountStatus/unused-not-billed"),
-        ({"ServiceCategory": "Storage", "ServiceSubcategory": "Object Storage"}, "FOCUS-1.2/ServiceName/one-category"),
+        (
+            {"ServiceCategory": "Storage", "ServiceSubcategory": "Object Storage"},
+            "FOCUS-1.2/ServiceName/one-category",
+        ),
     ],
 )
 def test_rule_catches_its_violation(override, rule_id):
@@ -78,7 +111,9 @@ def test_rule_catches_its_violation(override, rule_id):
 def test_missing_column_is_reported_and_does_not_pass_silently():
     results = run(conformant_rows(), drop=("ServiceName",))
     assert results["FOCUS-1.2/columns/present"].failing == 1
-    assert not results["FOCUS-1.2/ServiceName/one-category"].ok  # the query errors: reported, not passed
+    assert not results[
+        "FOCUS-1.2/ServiceName/one-category"
+    ].ok  # the query errors: reported, not passed
 
 
 def test_wrong_type_is_reported():
@@ -91,8 +126,17 @@ def test_wrong_type_is_reported():
 
 
 def test_period_filter_is_bound_and_validated():
-    results = run([*conformant_rows(), {"ChargeCategory": "usage", "BillingPeriodStart": "2026-08-01 00:00:00+00",
-                                         "BillingPeriodEnd": "2026-09-01 00:00:00+00"}], period="2026-09")
+    results = run(
+        [
+            *conformant_rows(),
+            {
+                "ChargeCategory": "usage",
+                "BillingPeriodStart": "2026-08-01 00:00:00+00",
+                "BillingPeriodEnd": "2026-09-01 00:00:00+00",
+            },
+        ],
+        period="2026-09",
+    )
     assert results["FOCUS-1.2/ChargeCategory/allowed-values"].ok
     with pytest.raises(FinopsError, match="bad period"):
         run(conformant_rows(), period="2026-9'; drop")
