@@ -14,7 +14,7 @@ from typing import Annotated
 import click
 import typer
 
-from finops_lib.cli import aws, demo, focus, report, serve, validate
+from finops_lib.cli import aws, demo, demo_run, focus, report, serve, validate
 from finops_lib.cli.common import State, console, err_console
 from finops_lib.config import load_settings
 from finops_lib.errors import FinopsError
@@ -30,7 +30,7 @@ app.add_typer(aws.app, name="aws")
 app.add_typer(focus.app, name="focus")
 app.add_typer(report.app, name="report")
 app.command("validate")(validate.validate)
-app.command("demo")(demo.demo)
+app.command("demo")(demo_run.demo)
 app.command("app")(serve.serve)
 app.command("generate")(demo.generate)
 
