@@ -1,0 +1,134 @@
+"""queries/marts: a few hand-written FOCUS rows in, the exact mart rows out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pytest
+from focus_fixture import focus_columns
+
+from finops_lib import sql
+
+EXTRAS = [
+    ("x_provider", "VARCHAR"),
+    ("x_export_name", "VARCHAR"),
+    ("x_billing_period", "VARCHAR"),
+    ("x_source_file", "VARCHAR"),
+    ("x_source_row", "BIGINT"),
+    ("x_load_id", "VARCHAR"),
+    ("x_line_item_type", "VARCHAR"),
+    ("x_row_kind", "VARCHAR"),
+]
+
+
+def _row(**values: Any) -> dict[str, Any]:
+    base = {
+        "ChargePeriodStart": "2024-09-01 10:00:00+00",
+        "ChargePeriodEnd": "2024-09-01 11:00:00+00",
+        "BillingAccountId": "111",
+        "SubAccountId": "222",
+        "SubAccountName": "team-a",
+        "ServiceName": "EC2",
+        "ServiceCategory": "Compute",
+        "RegionId": "us-east-1",
+        "ChargeCategory": "Usage",
+        "PricingCategory": "Standard",
+        "BillingCurrency": "USD",
+        "ProviderName": "AWS",
+        "BilledCost": "1.10",
+        "EffectiveCost": "1.00",
+        "ListCost": "1.50",
+        "ContractedCost": "1.20",
+        "x_provider": "AWS",
+        "x_billing_period": "2024-09",
+        "x_row_kind": "source",
+    }
+    base.update(values)
+    return base
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("create schema focus")
+    columns = [*focus_columns(), *EXTRAS]
+    ddl = ", ".join(f"{sql.quote_ident(n)} {t}" for n, t in columns)
+    connection.execute(f"create table focus.cost_and_usage ({ddl})")
+    return connection
+
+
+def _insert(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        names = ", ".join(sql.quote_ident(k) for k in row)
+        marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
+        con.execute(
+            f"insert into focus.cost_and_usage ({names}) values ({marks})", list(row.values())
+        )
+
+
+def _build(con: duckdb.DuckDBPyConnection) -> None:
+    for name in sql.names("marts"):
+        sql.run(con, name)
+
+
+def test_daily_cost_sums_rows_of_the_same_day_and_dimensions(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _insert(con, [_row(), _row(ChargePeriodStart="2024-09-01 20:00:00+00", EffectiveCost="2.50")])
+    _build(con)
+    rows = con.execute(
+        "select day::varchar, provider, effective_cost, billed_cost, rows from marts.daily_cost"
+    ).fetchall()
+    assert rows == [("2024-09-01", "AWS", Decimal("3.5"), Decimal("2.2"), 2)]
+
+
+def test_daily_cost_fills_missing_dimensions_with_readable_defaults(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _insert(
+        con,
+        [
+            _row(
+                ProviderName=None,
+                x_provider="GCP",
+                ServiceCategory=None,
+                RegionId=None,
+                SubAccountId=None,
+                SubAccountName=None,
+            )
+        ],
+    )
+    _build(con)
+    row = con.execute(
+        "select provider, service_category, region, sub_account_id, sub_account_name from marts.daily_cost"
+    ).fetchone()
+    assert row == ("GCP", "Other", "(global)", "111", "111")
+
+
+def test_commitments_mart_splits_used_and_unused(con: duckdb.DuckDBPyConnection) -> None:
+    sp = {
+        "CommitmentDiscountId": "sp-1",
+        "CommitmentDiscountName": "plan",
+        "CommitmentDiscountType": "SP",
+    }
+    _insert(
+        con,
+        [
+            _row(**sp, CommitmentDiscountStatus="Used", EffectiveCost="0.70"),
+            _row(
+                **sp,
+                CommitmentDiscountStatus="Unused",
+                EffectiveCost="0.30",
+                x_row_kind="unused_commitment",
+            ),
+            _row(),  # on demand, not a commitment row
+        ],
+    )
+    _build(con)
+    rows = con.execute(
+        "select commitment_status, effective_cost from marts.commitments order by 1"
+    ).fetchall()
+    assert rows == [("Unused", Decimal("0.3")), ("Used", Decimal("0.7"))]
