@@ -1,0 +1,201 @@
+"""Deterministic demo billing exports with known expected totals.
+
+``generate_aws`` writes two organisations' AWS deliveries in the real S3 layouts: CUR v1 (CSV.gz,
+"create new version" mode, top-level + assembly manifests) under ``<out>/cur-v1`` and CUR 2.0 Data
+Exports (parquet, one execution folder per delivery) under ``<out>/cur-v2``. The last month is restated:
+an older delivery stays in the bucket and the current manifest points at the newer one. Expected totals
+(per export, period and payer) are computed from the generated integers, independently of any reader,
+and written to ``expected_totals.json`` in each bucket root.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+
+from finops_lib.demo.catalog import organisation
+from finops_lib.demo.rows import Month, MonthGenerator, iso
+from finops_lib.demo.writers import V1Writer, V2Writer, money_str
+
+BUCKET = "demo-billing"
+NAMES = {"v1": ("cur", "demo-cur"), "v2": ("exports", "demo-cur2")}
+DEFAULT_MONTHS = ("2026-08", "2026-09", "2026-10")
+
+
+@dataclass(frozen=True)
+class Export:
+    flavour: str
+    root: Path  # the bucket root (a local directory with the S3 layout)
+    prefix: str
+    name: str
+    bucket: str = BUCKET
+
+
+@dataclass
+class GeneratedExports:
+    exports: dict[str, Export]
+    expected: dict[str, dict] = field(default_factory=dict)  # flavour -> expected_totals.json
+
+
+def _uuid(*parts: object) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "open-finops-demo/" + repr(parts)))
+
+
+def _stamp(month: Month, delivery: int) -> datetime:
+    return month.end + timedelta(days=2 + 3 * delivery, hours=4, minutes=12)
+
+
+def _deliver(
+    flavour: str,
+    root: Path,
+    month: Month,
+    rows: int,
+    seed: int,
+    delivery: int,
+    rows_per_file: int,
+    current: bool,
+) -> dict:
+    """Write one delivery of one month; return its expected totals."""
+    org = organisation(flavour)
+    prefix, name = NAMES[flavour]
+    gen = MonthGenerator(org, month, rows, seed, flavour)
+    assembly = _uuid(flavour, month.period, seed, delivery)
+    start, end = month.start.strftime("%Y%m%d"), month.end.strftime("%Y%m%d")
+    if flavour == "v1":
+        writer: V1Writer | V2Writer = V1Writer(
+            root, prefix, name, start, end, assembly, rows_per_file
+        )
+    else:
+        stamp = _stamp(month, delivery).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        writer = V2Writer(root, prefix, name, month.period, stamp, assembly, rows_per_file)
+    totals = {"rows": 0, "unblended": 0, "net_unblended": 0, "amortized": 0, "by_type": {}}
+
+    def emit(cols: dict) -> None:
+        n = len(cols["identity_line_item_id"])
+        gen.common(cols, n)
+        writer.write(cols)
+        totals["rows"] += n
+        totals["unblended"] += int(np.sum(cols["_unblended"], dtype=np.int64))
+        totals["net_unblended"] += int(np.sum(cols["_net"], dtype=np.int64))
+        totals["amortized"] += int(np.sum(cols["_amortized"], dtype=np.int64))
+        counts = pc.value_counts(cols["line_item_line_item_type"]).to_pylist()
+        for item in counts:
+            kind = item["values"]
+            totals["by_type"][kind] = totals["by_type"].get(kind, 0) + item["counts"]
+
+    for chunk in gen.usage_chunks():
+        emit(chunk)
+    emit(gen.special_chunk())
+    billing = (month.start.strftime("%Y%m%dT000000.000Z"), month.end.strftime("%Y%m%dT000000.000Z"))
+    if isinstance(writer, V1Writer):
+        writer.finish(BUCKET, org.payer_id, *billing, top_level=current)
+    else:
+        writer.finish(BUCKET, org.payer_id, iso(month.start), iso(month.end))
+    return {
+        "payer_account_id": org.payer_id,
+        "manifest_id": assembly,
+        "files": len(writer.keys),
+        "rows": totals["rows"],
+        "rows_by_line_item_type": dict(sorted(totals["by_type"].items())),
+        "unblended_cost": money_str(totals["unblended"]),
+        "net_unblended_cost": money_str(totals["net_unblended"]),
+        "amortized_cost": money_str(totals["amortized"]),
+    }
+
+
+def generate_aws(
+    out_dir: Path,
+    *,
+    rows: int = 20_000,
+    seed: int = 7,
+    months: tuple[str, ...] = DEFAULT_MONTHS,
+    flavours: tuple[str, ...] = ("v1", "v2"),
+    rows_per_file: int = 1_000_000,
+    restate_last: bool = True,
+) -> GeneratedExports:
+    """Write demo AWS billing exports (see the module doc) and return where they are.
+
+    Args:
+        rows: usage rows in total across months (commitment, discount, tax... rows come on top).
+        months: billing periods 'YYYY-MM', oldest first.
+        flavours: 'v1' (CUR v1 CSV.gz) and/or 'v2' (CUR 2.0 parquet).
+        rows_per_file: split a delivery into several files past this many rows, as AWS does.
+        restate_last: deliver the last month twice (an older delivery left in the bucket).
+    """
+    out_dir = Path(out_dir)
+    result = GeneratedExports({})
+    per_month = max(1, rows // max(1, len(months)))
+    for flavour in flavours:
+        root = out_dir / f"cur-{flavour}"
+        prefix, name = NAMES[flavour]
+        result.exports[flavour] = Export(flavour, root, prefix, name)
+        expected: dict = {
+            "export_name": name,
+            "prefix": prefix,
+            "bucket": BUCKET,
+            "flavour": flavour,
+            "seed": seed,
+            "rows_per_month": per_month,
+            "rows_per_file": rows_per_file,
+            "months": list(months),
+            "periods": {},
+        }
+        for i, period in enumerate(months):
+            month = Month.of(period, i)
+            month_seed = seed * 1000 + i + (0 if flavour == "v1" else 500)
+            if restate_last and i == len(months) - 1:
+                # The first delivery of the month: left in the bucket, no longer current.
+                _deliver(
+                    flavour,
+                    root,
+                    month,
+                    int(per_month * 0.9),
+                    month_seed + 97,
+                    0,
+                    rows_per_file,
+                    current=False,
+                )
+                expected["periods"][period] = _deliver(
+                    flavour, root, month, per_month, month_seed, 1, rows_per_file, current=True
+                )
+            else:
+                expected["periods"][period] = _deliver(
+                    flavour, root, month, per_month, month_seed, 0, rows_per_file, current=True
+                )
+        (root / "expected_totals.json").write_text(json.dumps(expected, indent=2))
+        result.expected[flavour] = expected
+    return result
+
+
+def deliver_restatement(root: Path, flavour: str, period: str, seed: int) -> dict:
+    """AWS refreshes a delivered month: write a new delivery and make it the current one.
+
+    Returns the new expected totals of that period (also written to ``expected_totals.json``).
+    """
+    root = Path(root)
+    expected = json.loads((root / "expected_totals.json").read_text())
+    months = expected["months"]
+    month = Month.of(period, months.index(period))
+    deliveries = 2 + seed % 7  # a later delivery than any generate_aws wrote
+    totals = _deliver(
+        flavour,
+        root,
+        month,
+        expected["rows_per_month"],
+        seed,
+        deliveries,
+        expected["rows_per_file"],
+        current=True,
+    )
+    expected["periods"][period] = totals
+    (root / "expected_totals.json").write_text(json.dumps(expected, indent=2))
+    return totals
+
+
+__all__ = ["Export", "GeneratedExports", "deliver_restatement", "generate_aws"]

@@ -1,0 +1,92 @@
+"""The demo end to end, as `./finops demo` runs it, then every Metabase card on its snapshot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from finops_lib import metabase
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("demo")
+    env = {
+        **os.environ,
+        "OPEN_FINOPS_DATABASE": str(work / "finops.duckdb"),
+        "OPEN_FINOPS_PROJECT_PUBLISH_DIR": str(work / "published"),
+        "OPEN_FINOPS_PROJECT_REPORTS_DIR": str(work / "reports"),
+        "OPEN_FINOPS_AWS_DOWNLOAD_DIR": str(work / "downloads"),
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "finops_lib.cli",
+            "demo",
+            "--rows",
+            "20000",
+            "--no-reports",
+            "--output",
+            str(work / "bucket"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return work, result
+
+
+def test_demo_exits_zero_and_prints_a_summary(demo_run):
+    _, result = demo_run
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "reconciliation:" in result.stdout and "0 with a difference" in result.stdout
+
+
+def test_demo_leaves_a_focus_table_with_both_exports(demo_run):
+    work, _ = demo_run
+    con = duckdb.connect(str(work / "finops.duckdb"), read_only=True)
+    rows = con.execute(
+        "select x_export_name, count(*) from focus.cost_and_usage group by 1 order by 1"
+    ).fetchall()
+    assert len(rows) == 2 and all(n > 1000 for _, n in rows), rows
+
+
+def test_every_metabase_card_runs_on_the_published_parquet(demo_run):
+    work, result = demo_run
+    assert result.returncode == 0
+    parquet_dir = work / "published" / "parquet"
+    tables = sorted(p.stem for p in parquet_dir.glob("*.parquet"))
+    assert "focus__cost_and_usage" in tables
+    con = duckdb.connect()
+    con.execute(
+        metabase.init_sql(str(parquet_dir), tables).replace(
+            "SET temp_directory = '/tmp/duckdb';", ""
+        )
+    )
+    for card in metabase.cards():
+        for values in ({}, {v: _sample_value(con, v) for v in card.variables}):
+            text, params = metabase.to_duckdb(card.sql, values)
+            rows = con.execute(text, params).fetchall()
+            assert rows, f"{card.file} returned no rows with {values}"
+
+
+def _sample_value(con, variable: str) -> str:
+    if variable == "provider":
+        return con.execute("select any_value(ProviderName) from focus_cost_and_usage").fetchone()[0]
+    if variable == "period":
+        return con.execute(
+            "select strftime(min(BillingPeriodStart), '%Y-%m') from focus_cost_and_usage"
+        ).fetchone()[0]
+    if variable == "tag_key":
+        return "team"
+    raise AssertionError(f"no sample value for {variable}")
