@@ -58,11 +58,40 @@ def run(warehouse: Path, runs: int = 5) -> list[tuple[str, float, int]]:
         con.close()
 
 
+def build(warehouse: Path, rows: int) -> None:
+    """Generate ``rows`` of CUR 2.0 over three months and import them into a fresh warehouse."""
+    import shutil
+
+    from finops_lib import pipeline
+    from finops_lib.config import load_settings
+    from finops_lib.demo import generate_aws
+
+    work = warehouse.parent / f"{warehouse.stem}-bucket"
+    shutil.rmtree(work, ignore_errors=True)
+    gen = generate_aws(work, rows=rows, flavours=("v2",), restate_last=False)
+    export = gen.exports["v2"]
+    warehouse.unlink(missing_ok=True)
+    settings = load_settings(env={}).override("project", "database", str(warehouse))
+    settings = settings.override("project", "publish_dir", str(warehouse.parent / "published"))
+    pipeline.import_aws(
+        settings,
+        bucket=str(export.root),
+        prefix=export.prefix,
+        export_name=export.name,
+        cur_version="v2",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--build", action="store_true", help="build the warehouse first")
+    parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.build:
+        build(args.warehouse, args.rows)
+        return
     run(args.warehouse, args.runs)
 
 
