@@ -3,8 +3,9 @@
 Every rule is one SQL file whose header names it (``-- rule:``), its severity (``-- severity:``) and
 the spec text it implements (``-- spec:``); the query selects the rows (or columns) that break it. Unlike
 the official validator, allowed values are checked on every row, not "some row has an allowed value".
-The checked relation is exposed to the rules as the temp view ``focus_check_input``; the table name
-comes from an allowlist and the period is a bound parameter.
+The checked relation is exposed to the rules as the temp view ``focus_check_input`` (the period's rows)
+and ``focus_check_all`` (every row, for dataset-level rules); the table name comes from an allowlist and
+is quoted in one place (``_prepare``), the period is a bound parameter.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from rich.table import Table
 
 from finops_lib import sql
 from finops_lib.errors import FinopsError
@@ -59,8 +61,8 @@ class CheckResult:
 
 
 @cache
-def rules() -> tuple[Rule, ...]:
-    """Every rule in ``queries/checks``, read from the file headers."""
+def load_rules() -> tuple[Rule, ...]:
+    """Every rule in ``queries/checks``, read from the file headers (``-- rule/severity/spec:``)."""
     out = []
     for name in sql.names("checks"):
         meta = dict(_HEADER.findall(sql.load(name)))
@@ -93,14 +95,23 @@ def _prepare(con: duckdb.DuckDBPyConnection, table: str, period: str | None) -> 
         )
     con.execute("drop view if exists focus_check_input")
     con.execute("drop table if exists focus_check_input")
+    # Dataset-level rules that need history outside the period (e.g. a commitment's upfront
+    # purchase in an earlier month) read the unfiltered relation as focus_check_all.
+    con.execute(f"create or replace temp view focus_check_all as select * from {source}")  # noqa: S608
     if period:
-        if not re.fullmatch(r"\d{4}-\d{2}", period):
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
             raise FinopsError(f"bad period {period!r}", hint="use YYYY-MM")
         con.execute(
             f"create temp table focus_check_input as select * from {source} "  # noqa: S608
             "where strftime(BillingPeriodStart, '%Y-%m') = $period",
             {"period": period},
         )
+        (count,) = con.execute("select count(*) from focus_check_input").fetchone() or (0,)
+        if not count:
+            raise FinopsError(
+                f"{table} has no rows for billing period {period}",
+                hint="check the period (YYYY-MM) or import it first",
+            )
     else:
         con.execute(f"create temp view focus_check_input as select * from {source}")  # noqa: S608
     actual = con.execute(
@@ -139,20 +150,35 @@ def run_checks(
     *,
     table: str = "focus.cost_and_usage",
     period: str | None = None,
-    rules_pattern: str | None = None,
+    rules: str | None = None,
     sample_size: int = 3,
 ) -> list[CheckResult]:
-    """Run every conformance rule (or those whose id matches ``rules_pattern``, a glob).
+    """Run every conformance rule, or those whose id matches ``rules`` (a glob such as ``*Charge*``).
 
-    A rule whose query cannot run (e.g. it needs a column that is missing) is reported as failed with
-    the error, so a missing column never passes silently.
+    Args:
+        con: a connection to the warehouse (read-only is enough: the inputs are temp objects).
+        table: the relation to check; one of ``CHECKABLE_TABLES``, never free SQL text.
+        period: only rows of this billing period (``YYYY-MM``, bound as a parameter).
+        rules: a glob on rule ids; ``None`` runs every rule.
+        sample_size: how many failing rows to keep per rule.
+
+    Returns:
+        One result per rule, in file order. A rule whose query cannot run (e.g. it needs a column
+        that is missing) is reported as failed with the error, so a missing column never passes.
+
+    Raises:
+        FinopsError: unknown table, missing table, bad period, or a glob that matches no rule.
     """
     _prepare(con, table, period)
     present = {r[0] for r in con.execute("select column_name from check_actual_columns").fetchall()}
     results = []
-    for rule in rules():
-        if rules_pattern and not fnmatch.fnmatch(rule.rule_id, rules_pattern):
-            continue
+    selected = [r for r in load_rules() if rules is None or fnmatch.fnmatch(r.rule_id, rules)]
+    if not selected:
+        raise FinopsError(
+            f"no conformance rule matches {rules!r}",
+            hint="rule ids look like FOCUS-1.2/ChargeCategory/allowed-values; use a glob like '*Charge*'",
+        )
+    for rule in selected:
         text = sql.load(rule.name)
         try:
             cur = con.execute(f"select count(*) from ({text})")  # noqa: S608 - text is a stored rule
@@ -190,25 +216,76 @@ _SAMPLE_COLUMNS = {
 
 
 def failed(results: list[CheckResult], severity: str = "error") -> list[CheckResult]:
+    """The results of one severity (``error`` or ``warning``) whose rule does not hold."""
     return [r for r in results if not r.ok and r.rule.severity == severity]
 
 
-def markdown_report(results: list[CheckResult]) -> str:
-    """A readable report: a summary line, then one row per rule, failures first."""
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _summary(results: list[CheckResult]) -> str:
     errors, warnings = failed(results, "error"), failed(results, "warning")
-    lines = [
-        "# FOCUS 1.2 conformance",
-        "",
+    return (
         f"{len(results)} rules: {len(results) - len(errors) - len(warnings)} pass, "
-        f"{len(errors)} errors, {len(warnings)} warnings.",
+        f"{len(errors)} errors, {len(warnings)} warnings."
+    )
+
+
+def markdown_report(results: list[CheckResult], title: str = "FOCUS 1.2 conformance") -> str:
+    """A readable markdown report: a summary, one row per rule (failures first), sample rows."""
+    lines = [
+        f"# {title}",
+        "",
+        _summary(results),
         "",
         "| status | rule | severity | failing | spec |",
         "|---|---|---|---|---|",
     ]
-    for r in sorted(results, key=lambda r: (r.ok, r.rule.rule_id)):
+    ordered = sorted(results, key=lambda r: (r.ok, r.rule.severity, r.rule.rule_id))
+    for r in ordered:
         status = "pass" if r.ok else "FAIL"
-        detail = r.error or r.rule.spec
+        detail = f"could not run: {r.error}" if r.error else r.rule.spec
         lines.append(
-            f"| {status} | {r.rule.rule_id} | {r.rule.severity} | {r.failing} | {detail} |"
+            f"| {status} | {r.rule.rule_id} | {r.rule.severity} | {r.failing} | {_cell(detail)} |"
         )
-    return "\n".join(lines) + "\n"
+    samples = [r for r in ordered if r.sample]
+    if samples:
+        lines += ["", "## Sample failing rows", ""]
+    for r in samples:
+        names = list(r.sample[0])
+        lines += [
+            f"### {r.rule.rule_id} ({r.failing} failing, file `queries/{r.rule.name}.sql`)",
+            "",
+            "| " + " | ".join(names) + " |",
+            "|" + "---|" * len(names),
+            *("| " + " | ".join(_cell(row.get(n)) for n in names) + " |" for row in r.sample),
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def rich_table(results: list[CheckResult], *, show_passing: bool = False) -> Table:
+    """The results as a rich table for the terminal: failures (and optionally passes), errors first."""
+    table = Table(title="FOCUS 1.2 conformance", caption=_summary(results))
+    for col, justify in (
+        ("status", "left"),
+        ("rule", "left"),
+        ("severity", "left"),
+        ("failing", "right"),
+        ("detail", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in sorted(results, key=lambda r: (r.ok, r.rule.severity, r.rule.rule_id)):
+        if r.ok and not show_passing:
+            continue
+        style = "" if r.ok else ("red" if r.rule.severity == "error" else "yellow")
+        table.add_row(
+            "pass" if r.ok else "FAIL",
+            r.rule.rule_id,
+            r.rule.severity,
+            f"{r.failing:,}",
+            f"could not run: {r.error}" if r.error else r.rule.spec,
+            style=style,
+        )
+    return table

@@ -1,7 +1,81 @@
-"""`finops focus` sub-commands."""
+"""`finops focus` sub-commands: build the FOCUS layer, export it, reconcile it."""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(help="focus commands.", no_args_is_help=True)
+import typer
+from rich.table import Table
+
+from finops_lib import db
+from finops_lib.cli.common import console, state
+
+app = typer.Typer(help="Build, export and reconcile the FOCUS dataset.", no_args_is_help=True)
+
+
+@app.command("build")
+def build_cmd(ctx: typer.Context) -> None:
+    """(Re)build staging, focus.cost_and_usage and the marts from the raw tables."""
+    from finops_lib.build import build
+
+    con = db.connect(state(ctx).settings.database)
+    try:
+        result = build(con)
+    finally:
+        con.close()
+    console.print(
+        f"FOCUS build: {result.rows_inserted} rows from {', '.join(result.sources_run) or 'no source'}"
+        f"; marts: {len(result.marts)}; {result.seconds:.1f}s"
+    )
+
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", help="File to write.")],
+    focus_version: Annotated[str, typer.Option("--focus-version", help="1.2 or 1.3.")] = "1.2",
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    period: Annotated[str | None, typer.Option(help="Only this billing period (YYYY-MM).")] = None,
+) -> None:
+    """Write focus.cost_and_usage with exactly one FOCUS version's columns."""
+    from finops_lib.export import export
+
+    con = db.connect(state(ctx).settings.database, read_only=True)
+    try:
+        result = export(con, output, focus_version=focus_version, fmt=fmt, period=period)
+    finally:
+        con.close()
+    console.print(
+        f"wrote {result.rows} rows x {len(result.columns)} FOCUS {result.focus_version} columns "
+        f"to {result.path}"
+    )
+
+
+@app.command("reconcile")
+def reconcile_cmd(ctx: typer.Context) -> None:
+    """Show FOCUS totals against the source totals; exit 1 on any difference."""
+    from finops_lib.reconcile import reconcile
+
+    con = db.connect(state(ctx).settings.database, read_only=True)
+    try:
+        frame = reconcile(con)
+    finally:
+        con.close()
+    table = Table(title="FOCUS vs source")
+    cols = [
+        "provider",
+        "export_name",
+        "billing_period",
+        "billing_account_id",
+        "billed_cost_diff",
+        "effective_cost_diff",
+        "ok",
+    ]
+    for c in cols:
+        table.add_column(c)
+    for row in frame.select(cols).iter_rows():
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    if frame.height and not bool(frame["ok"].all()):
+        raise typer.Exit(1)

@@ -1,4 +1,4 @@
--- Share of effective cost carrying a value for a tag key ({{tag_key}}, default 'team'), per month.
+-- Share of effective cost carrying a value for a tag key (the tag_key filter, default 'team'), per month.
 select
     strftime(BillingPeriodStart, '%Y-%m') as billing_period,
     sum(EffectiveCost) as effective_cost,

@@ -14,5 +14,5 @@ with per_period as (
 select * from per_period
 where one_time_purchases = 0 and recurring_purchase <> 0 and abs(amortised - recurring_purchase) > 0.01
     and CommitmentDiscountId not in (
-        select CommitmentDiscountId from focus_check_input
-        where ChargeFrequency = 'One-Time' and CommitmentDiscountId is not null)
+        select CommitmentDiscountId from focus_check_all
+        where ChargeCategory = 'Purchase' and ChargeFrequency = 'One-Time' and CommitmentDiscountId is not null)

@@ -1,0 +1,242 @@
+"""Build the FOCUS layer: staging views -> ``focus.cost_and_usage`` -> marts.
+
+Order you can read in :func:`build`:
+
+1. create the schemas (``staging``, ``focus``, ``meta``, ``marts``);
+2. load ``finops_lib/lookups/*.csv`` as ``staging.lookup_<stem>`` tables and (re)create one staging
+   view per ``queries/staging/*.sql`` (named after the file) whose raw inputs exist; the header line
+   ``-- requires: raw_aws.cur`` names them;
+3. rewrite ``focus.cost_and_usage`` for the changed ``(provider, export, period)`` set (or all of it)
+   in ONE transaction: delete those rows, insert what every ``queries/focus/sources/*.sql`` mapping
+   returns for them. Readers never see a gap. A source whose required relation is absent is skipped,
+   so adding Azure or GCP is adding a file;
+4. rebuild the marts by running ``queries/marts/*.sql`` in name order;
+5. append one row to ``meta.build_log``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from finops_lib import sql
+from finops_lib.errors import FinopsError
+from finops_lib.spec import output_columns
+
+log = logging.getLogger(__name__)
+
+FOCUS_TABLE = "focus.cost_and_usage"
+LOOKUPS_DIR = Path(__file__).resolve().parent / "lookups"
+SCHEMAS = ("staging", "focus", "meta", "marts")
+_REQUIRES = re.compile(r"^--\s*requires:\s*(.+)$", re.M)
+
+Changed = list[tuple[str, str, str]]
+
+
+@dataclass
+class BuildResult:
+    """What one build did: rows replaced, sources run or skipped, marts rebuilt."""
+
+    rows_deleted: int = 0
+    rows_inserted: int = 0
+    sources_run: list[str] = field(default_factory=list)
+    sources_skipped: list[str] = field(default_factory=list)
+    staging_views: list[str] = field(default_factory=list)
+    marts: list[str] = field(default_factory=list)
+    full: bool = True
+    seconds: float = 0.0
+
+
+def _requires(name: str) -> list[str]:
+    """Relations a query file needs (its ``-- requires:`` header), as ``schema.table``."""
+    found = _REQUIRES.search(sql.load(name))
+    return [r.strip() for r in found.group(1).split(",")] if found else []
+
+
+def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, _, table = relation.partition(".")
+    row = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = $s and table_name = $t",
+        {"s": schema, "t": table},
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _columns_ddl() -> str:
+    return ",\n  ".join(f"{sql.quote_ident(n)} {t}" for n, t in output_columns())
+
+
+def ensure_focus_table(con: duckdb.DuckDBPyConnection) -> bool:
+    """Create ``focus.cost_and_usage`` (typed, empty) if absent or of another column set.
+
+    Returns:
+        True when the table was (re)created, so every row must be rebuilt.
+    """
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {sql.safe_ident(schema)}")
+    wanted = [(n, t) for n, t in output_columns()]
+    have = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'focus' and table_name = 'cost_and_usage' order by ordinal_position"
+    ).fetchall()
+
+    def norm(t: str) -> str:
+        return t.upper().replace("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE")
+
+    if [(n, norm(t)) for n, t in have] == [(n, norm(t)) for n, t in wanted]:
+        return False
+    con.execute(f"drop table if exists {FOCUS_TABLE}")
+    con.execute(f"create table {FOCUS_TABLE} (\n  {_columns_ddl()}\n)")
+    return True
+
+
+def load_lookups(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Load ``finops_lib/lookups/*.csv`` into ``staging.lookup_<stem>`` tables (all VARCHAR)."""
+    done = []
+    for path in sorted(LOOKUPS_DIR.glob("*.csv")):
+        table = "staging." + sql.safe_ident("lookup_" + path.stem)
+        con.execute(
+            f"create or replace table {table} as "  # noqa: S608 - validated name
+            "select * from read_csv($path, header = true, all_varchar = true)",
+            {"path": str(path)},
+        )
+        done.append(path.stem)
+    return done
+
+
+def create_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)create the staging views whose raw inputs exist; drop the others."""
+    load_lookups(con)
+    made = []
+    for name in sql.names("staging"):
+        view = "staging." + sql.safe_ident(name.rsplit("/", 1)[1])
+        if all(_exists(con, r) for r in _requires(name)):
+            try:
+                con.execute(f"create or replace view {view} as\n{sql.load(name)}")
+            except duckdb.Error as exc:
+                raise FinopsError(
+                    f"staging view queries/{name}.sql failed: {exc}",
+                    hint="the raw table lacks a column the view needs; re-import the export",
+                ) from None
+            made.append(name)
+        else:
+            con.execute(f"drop view if exists {view}")
+    return made
+
+
+_SCOPE = (
+    "list_contains($changed, x_provider || chr(31) || x_export_name || chr(31) || x_billing_period)"
+)
+
+
+def rebuild_focus(
+    con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildResult
+) -> None:
+    """Delete + insert the affected rows of ``focus.cost_and_usage`` in one transaction.
+
+    The scope is a plain filter on the x_ identity columns with the keys bound as a list, so DuckDB
+    pushes it down to the raw scan: rebuilding one period does not map every period.
+    """
+    where = "true" if changed is None else _SCOPE
+    params = {} if changed is None else {"changed": ["\x1f".join(c) for c in changed]}
+    names = sql.names("focus/sources")
+    cols = ", ".join(sql.quote_ident(n) for n, _ in output_columns())
+    count = f"select count(*) from {FOCUS_TABLE} where {where}"  # noqa: S608 - fixed filter text
+    con.execute("begin transaction")  # build's own: call it after the load's commit
+    try:
+        row = con.execute(count, params).fetchone()
+        result.rows_deleted = int(row[0]) if row else 0
+        con.execute(f"delete from {FOCUS_TABLE} where {where}", params)  # noqa: S608 - fixed filter
+        for name in names:
+            if not all(_exists(con, r) for r in _requires(name)):
+                result.sources_skipped.append(name)
+                continue
+            try:
+                con.execute(
+                    f"insert into {FOCUS_TABLE} ({cols})\n"
+                    f"select {cols} from (\n{sql.load(name)}\n) as src where {where}",
+                    params,
+                )
+            except duckdb.Error as exc:
+                raise FinopsError(
+                    f"FOCUS mapping queries/{name}.sql failed: {exc}",
+                    hint="this is a bug in the mapping or an unexpected raw column type",
+                ) from None
+            result.sources_run.append(name)
+        row = con.execute(count, params).fetchone()
+        result.rows_inserted = int(row[0]) if row else 0
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def rebuild_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Run ``queries/marts/*.sql`` in name order (each a ``create or replace table marts.X``)."""
+    done = []
+    for name in sql.names("marts"):
+        try:
+            con.execute(sql.load(name))
+        except duckdb.Error as exc:
+            raise FinopsError(
+                f"mart queries/{name}.sql failed: {exc}", hint="fix the mart query and rebuild"
+            ) from None
+        done.append(name)
+    return done
+
+
+def _log(con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildResult) -> None:
+    con.execute(
+        "create table if not exists meta.build_log (built_at timestamptz, full_rebuild boolean, "
+        "changed varchar, rows_deleted bigint, rows_inserted bigint, sources varchar, "
+        "seconds double)"
+    )
+    con.execute(
+        "insert into meta.build_log values (now(), $full, $changed, $d, $i, $s, $sec)",
+        {
+            "full": result.full,
+            "changed": None if changed is None else ";".join("/".join(c) for c in changed),
+            "d": result.rows_deleted,
+            "i": result.rows_inserted,
+            "s": ",".join(result.sources_run),
+            "sec": result.seconds,
+        },
+    )
+
+
+def build(con: duckdb.DuckDBPyConnection, *, changed: Changed | None = None) -> BuildResult:
+    """(Re)build staging, ``focus.cost_and_usage`` and the marts.
+
+    Args:
+        con: a writable warehouse connection.
+        changed: ``(provider, export_name, billing_period)`` just (re)loaded; ``None`` = everything.
+
+    Returns:
+        A :class:`BuildResult` with rows deleted/inserted and what ran.
+
+    Raises:
+        FinopsError: a staging view, mapping or mart failed (the message names the file).
+    """
+    t0 = time.perf_counter()
+    result = BuildResult()
+    if ensure_focus_table(con):
+        changed = None
+    result.full = changed is None
+    result.staging_views = create_staging(con)
+    rebuild_focus(con, changed, result)
+    result.marts = rebuild_marts(con)
+    result.seconds = time.perf_counter() - t0
+    _log(con, changed, result)
+    log.info(
+        "FOCUS build: %d rows deleted, %d inserted, sources %s",
+        result.rows_deleted,
+        result.rows_inserted,
+        result.sources_run,
+    )
+    return result

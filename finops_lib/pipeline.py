@@ -1,0 +1,327 @@
+"""AWS import: discover the current manifests, load each new period atomically, rebuild FOCUS.
+
+``import_aws`` is what ``finops aws import-cur``, the demo and notebooks call. Per billing period:
+the manifest id already in ``meta.load_state`` -> skipped (unless ``force``); otherwise the files
+the manifest lists are downloaded under ``[aws].download_dir`` and, in one DuckDB transaction, the
+period's raw rows, source totals and state row are replaced. A failure rolls that period back.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from finops_lib import db, state
+from finops_lib.config import Settings
+from finops_lib.errors import InputError
+from finops_lib.sources.aws_cur import discover, focus_types
+from finops_lib.sources.aws_cur.helpers import Delivery, safe_local_path
+from finops_lib.sources.aws_cur.reader import (
+    _bad_file,
+    cur_select,
+    describe,
+    focus_select,
+    relation,
+    unpack,
+)
+from finops_lib.sources.aws_cur.store import LocalStore, Store, open_store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ExportSpec:
+    """One export to import: where it is and what it is."""
+
+    name: str  # x_export_name / meta.load_state.export_name
+    bucket: str
+    prefix: str
+    export_name: str  # the report / export name in the bucket layout
+    cur_version: str
+    region: str = "us-east-1"
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    loaded: list[tuple[str, str, int]] = field(default_factory=list)  # (export, period, rows)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (export, period)
+    build: Any = None
+    build_error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        """Rows loaded in total."""
+        return sum(r for _, _, r in self.loaded)
+
+    @property
+    def changed(self) -> list[tuple[str, str, str]]:
+        """``(provider, export_name, period)`` loaded, as ``build(changed=)`` takes them."""
+        return [("AWS", e, p) for e, p, _ in self.loaded]
+
+
+def export_specs(
+    settings: Settings,
+    *,
+    bucket: str | None = None,
+    prefix: str | None = None,
+    export_name: str | None = None,
+    cur_version: str | None = None,
+) -> list[ExportSpec]:
+    """The exports to import: the flags (over ``[aws]``), or every ``[aws.exports.*]`` when none given."""
+    if not any((bucket, prefix, export_name, cur_version)) and settings.aws_exports:
+        return [
+            ExportSpec(
+                name,
+                cfg["bucket"],
+                cfg["prefix"],
+                cfg["export_name"] or name,
+                cfg["cur_version"],
+                cfg["region"],
+            )
+            for name, cfg in settings.aws_exports.items()
+        ]
+    aws = {
+        k: settings.get("aws", k)
+        for k in ("bucket", "prefix", "export_name", "cur_version", "region")
+    }
+    spec = ExportSpec(
+        name=export_name or aws["export_name"],
+        bucket=bucket or aws["bucket"],
+        prefix=aws["prefix"] if prefix is None else prefix,
+        export_name=export_name or aws["export_name"],
+        cur_version=cur_version or aws["cur_version"],
+        region=aws["region"],
+    )
+    if not spec.export_name:
+        raise InputError(
+            "no export name",
+            hint="pass --export-name (the CUR report / export name) or set [aws].export_name",
+        )
+    if spec.cur_version not in ("v1", "v2", "focus"):
+        raise InputError(f"unknown --cur-version {spec.cur_version!r}", hint="use v1, v2 or focus")
+    return [spec]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "bucket"
+
+
+def _fetch(
+    store: Store, spec: ExportSpec, delivery: Delivery, download_dir: Path
+) -> list[tuple[str, Path]]:
+    """Download (or locate, for a local copy) the delivery's files; ``(key, local path)`` pairs."""
+    root = download_dir / _slug(spec.bucket)
+    out: list[tuple[str, Path]] = []
+    for key in delivery.data_keys:
+        dest = safe_local_path(root, key)
+        if isinstance(store, LocalStore) and not key.lower().endswith(".zip"):
+            path = safe_local_path(store.root, key)
+            if not path.is_file():
+                raise InputError(
+                    f"{key} is listed by manifest {delivery.manifest_key} but missing from {store.name}",
+                    hint="the delivery is incomplete; wait for AWS to finish it and re-run the import",
+                )
+            out.append((key, path))
+            continue
+        store.fetch(key, dest)
+        out.append((key, unpack(dest)))
+    return out
+
+
+def load_delivery(
+    con: duckdb.DuckDBPyConnection,
+    spec: ExportSpec,
+    delivery: Delivery,
+    files: list[tuple[str, Path]],
+) -> int:
+    """Replace one period's raw rows, source totals and state in one transaction; returns rows."""
+    if not files:
+        raise InputError(
+            f"{spec.name} {delivery.period}: manifest {delivery.manifest_key} lists no data files",
+            hint="the month is empty; wait for the next AWS delivery or skip it with --period",
+        )
+    load_id = uuid.uuid4().hex
+    is_focus = delivery.cur_version == "focus"
+    table = "raw_aws.focus" if is_focus else "raw_aws.cur"
+    export_col = "x_load_export_name" if is_focus else "x_export_name"
+    plans: list[tuple[str, str, dict[str, object]]] = []
+    extras: dict[str, str] = {}
+    for key, path in files:
+        meta: dict[str, object] = {"x_provider": "AWS", export_col: spec.name}
+        if not is_focus:
+            meta["x_cur_version"] = delivery.cur_version
+        meta |= {
+            "x_billing_period": delivery.period,
+            "x_manifest_id": delivery.manifest_id,
+            "x_source_file": key,
+            "x_load_id": load_id,
+        }
+        cols = describe(con, path, key)
+        if is_focus:
+            sel, ex = focus_select(cols, key, meta, focus_types())
+        else:
+            sel, ex = cur_select(cols, key, meta)
+        extras |= ex
+        plans.append((sel, relation(path), meta))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        state.add_columns(con, table, extras)
+        con.execute(
+            f"DELETE FROM {table} WHERE x_provider = 'AWS' AND {export_col} = $e AND x_billing_period = $p",  # noqa: S608 - fixed names
+            {"e": spec.name, "p": delivery.period},
+        )
+        for (sel, rel, meta), (key, _) in zip(plans, files, strict=True):
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT\n  {sel}\nFROM {rel}", meta)  # noqa: S608 - quoted idents
+            except duckdb.Error as exc:
+                raise _bad_file(key, exc) from None
+        rows = con.execute(
+            f"SELECT count(*) FROM {table} WHERE x_load_id = $l",  # noqa: S608 - fixed table name
+            {"l": load_id},
+        ).fetchone()[0]
+        if rows == 0:
+            raise InputError(
+                f"{spec.name} {delivery.period}: the files of manifest {delivery.manifest_key} hold no rows",
+                hint="the month is empty; wait for the next AWS delivery or skip it with --period",
+            )
+        params = {"e": spec.name, "p": delivery.period}
+        con.execute(
+            "DELETE FROM meta.source_totals WHERE provider = 'AWS' AND export_name = $e AND billing_period = $p",
+            params,
+        )
+        con.execute(
+            state.FOCUS_TOTALS_SQL if is_focus else state.CUR_TOTALS_SQL,
+            params | {"m": delivery.manifest_id, "l": load_id},
+        )
+        con.execute(
+            "DELETE FROM meta.load_state WHERE provider = 'AWS' AND export_name = $e AND billing_period = $p",
+            params,
+        )
+        con.execute(
+            "INSERT INTO meta.load_state VALUES ('AWS', $e, $v, $p, $m, $k, $f, $r, now(), $l)",
+            params
+            | {
+                "v": delivery.cur_version,
+                "m": delivery.manifest_id,
+                "k": delivery.manifest_key,
+                "f": len(files),
+                "r": rows,
+                "l": load_id,
+            },
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return int(rows)
+
+
+def _build(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
+    if not result.loaded:
+        return
+    try:
+        from finops_lib.build import build
+    except ImportError as exc:  # pragma: no cover - build.py is written concurrently
+        result.build_error = f"finops_lib.build not importable: {exc}"
+        log.warning(result.build_error)
+        return
+    result.build = build(con, changed=result.changed)
+
+
+def import_aws(
+    settings: Settings,
+    *,
+    bucket: str | None = None,
+    prefix: str | None = None,
+    export_name: str | None = None,
+    cur_version: str | None = None,
+    periods: list[str] | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> ImportResult:
+    """Import AWS billing exports into the warehouse, each period exactly once.
+
+    Args:
+        settings: resolved settings (``[aws]``, ``[aws.exports.*]``, ``database``).
+        bucket: ``s3://name`` or a local directory with the bucket layout.
+        prefix, export_name, cur_version: override ``[aws]``; none of the four -> every configured export.
+        periods: only these ``YYYY-MM`` periods.
+        force: reload periods whose manifest is already loaded.
+        progress: called with one-line status messages.
+        con: an open writable warehouse connection (default: open ``settings.database``).
+
+    Returns:
+        An :class:`ImportResult` (periods loaded / skipped, rows, the build result).
+
+    Raises:
+        InputError: bad input; the message names the file or period. Periods loaded earlier in the
+            same run stay loaded (and are built); the failing period is untouched.
+    """
+    t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    specs = export_specs(
+        settings, bucket=bucket, prefix=prefix, export_name=export_name, cur_version=cur_version
+    )
+    own = con is None
+    con = con or db.connect(settings.database)
+    result = ImportResult()
+    download_dir = Path(settings.get("aws", "download_dir"))
+    try:
+        state.ensure_meta(con)
+        state.ensure_raw(con, focus_types())
+        try:
+            for spec in specs:
+                store = open_store(spec.bucket, spec.region)
+                deliveries = discover(
+                    store, spec.prefix, spec.export_name, spec.cur_version, spec.name
+                )
+                if periods:
+                    unknown = sorted(set(periods) - {d.period for d in deliveries})
+                    if unknown:
+                        raise InputError(
+                            f"{spec.name}: no manifest for period(s) {', '.join(unknown)} in {store.name}",
+                            hint="the month is empty or not delivered yet; `finops aws list-manifests` shows what exists",
+                        )
+                    deliveries = [d for d in deliveries if d.period in periods]
+                for d in deliveries:
+                    if (
+                        not force
+                        and state.loaded_manifest(con, spec.name, d.period) == d.manifest_id
+                    ):
+                        say(
+                            f"{spec.name} {d.period}: manifest {d.manifest_id} already loaded, skipped"
+                        )
+                        result.skipped.append((spec.name, d.period))
+                        continue
+                    say(
+                        f"{spec.name} {d.period}: loading {len(d.data_keys)} file(s) of {d.manifest_id}"
+                    )
+                    files = _fetch(store, spec, d, download_dir)
+                    rows = load_delivery(con, spec, d, files)
+                    result.loaded.append((spec.name, d.period, rows))
+                    say(f"{spec.name} {d.period}: {rows:,} rows loaded")
+                    shutil.rmtree(download_dir / _slug(spec.bucket), ignore_errors=True)
+        finally:
+            if result.loaded:
+                say("building FOCUS tables")
+            _build(con, result)
+    finally:
+        if own:
+            con.close()
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -1,0 +1,1 @@
+"""Billing-export sources: one package per provider export (``aws_cur``)."""

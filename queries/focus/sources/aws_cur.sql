@@ -1,0 +1,389 @@
+-- FOCUS 1.2 (+ the 1.3 columns) from AWS CUR v1 / CUR 2.0 line items (staging.aws_cur).
+-- requires: staging.aws_cur, staging.lookup_aws_services, staging.lookup_aws_regions
+--
+-- Row rules (queries/focus/README.md; the AWS row-rules table of the project's mapping research):
+--   * BilledCost = line_item_unblended_cost on every source row, so Σ BilledCost = raw unblended total.
+--   * EffectiveCost = the CID amortised formula, except that the unused commitment that CID books on the
+--     RIFee / SavingsPlanRecurringFee row is moved to a synthetic Usage row (status Unused, BilledCost 0);
+--     Purchase rows carry EffectiveCost 0. Σ EffectiveCost = CID amortized_cost.
+--   * EDP / private-rate / bundled / SPP / RI-volume discounts stay separate Credit rows at unblended
+--     (never folded into net cost as well, so nothing is subtracted twice).
+--   * Refunds of an earlier period: original category + ChargeClass 'Correction'; in-period: Credit.
+with cur as (
+    select * from staging.aws_cur
+),
+
+services as (
+    select * from staging.lookup_aws_services
+),
+
+regions as (
+    select * from staging.lookup_aws_regions
+),
+
+classified as (
+    select
+        cur.*,
+        -- commitment rows: RI / SP line item types that carry their commitment's ARN
+        case
+            when line_item_type in ('DiscountedUsage', 'RIFee', 'Fee') and reservation_arn is not null
+                then 'RI'
+            when line_item_type in (
+                'SavingsPlanCoveredUsage', 'SavingsPlanNegation',
+                'SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee'
+            ) and savings_plan_arn is not null then 'SP'
+        end as commitment_kind,
+        line_item_type in (
+            'Discount', 'EdpDiscount', 'PrivateRateDiscount', 'BundledDiscount', 'SppDiscount',
+            'RiVolumeDiscount', 'DistributorDiscount'
+        ) as is_discount,
+        -- ChargeClass rule: a refund whose usage lies before this billing period corrects that period
+        line_item_type = 'Refund' and usage_start < billing_period_start as is_prior_refund,
+        -- PricingCategory 'Dynamic' rule: spot usage (usage type *SpotUsage* or pricing term Spot)
+        (usage_type like '%SpotUsage%' or pricing_term = 'Spot') as is_spot,
+        -- AWS Support plans: a monthly fee computed from the month's usage that covers no future
+        -- charges, so a recurring Usage charge (a Purchase would need EffectiveCost 0)
+        line_item_type = 'Fee' and reservation_arn is null and (
+            product_code like 'AWSSupport%'
+            or product_code in ('AWSDeveloperSupport', 'OCBPremiumSupport')
+        ) as is_support,
+        -- unused commitment, the part CID books on the fee row (SOURCES_AND_MAPPINGS §4)
+        case line_item_type
+            when 'RIFee' then coalesce(reservation_unused_amortized_upfront_fee, 0)
+                + coalesce(reservation_unused_recurring_fee, 0)
+            when 'SavingsPlanRecurringFee' then coalesce(savings_plan_total_commitment, 0)
+                - coalesce(savings_plan_used_commitment, 0)
+        end as unused_amount
+    from cur
+),
+
+categorised as (
+    select
+        classified.*,
+        case
+            when line_item_type in (
+                'Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation'
+            ) or is_support then 'Usage'
+            when line_item_type in ('Fee', 'RIFee', 'SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee')
+                then 'Purchase'
+            when line_item_type = 'Tax' then 'Tax'
+            when line_item_type = 'Credit' or is_discount then 'Credit'
+            -- a prior-period refund keeps the category of what it corrects
+            when is_prior_refund and (bill_type = 'Purchase' or reservation_arn is not null
+                or savings_plan_arn is not null) then 'Purchase'
+            when is_prior_refund then 'Usage'
+            when line_item_type = 'Refund' then 'Credit'
+            else 'Adjustment'
+        end as charge_category,
+        coalesce(savings_plan_arn, reservation_arn) as commitment_arn
+    from classified
+),
+
+mapped as (
+    select
+        cast(null as json) as AllocatedMethodDetails,
+        cast(null as varchar) as AllocatedMethodId,
+        cast(null as varchar) as AllocatedResourceId,
+        cast(null as varchar) as AllocatedResourceName,
+        cast(null as json) as AllocatedTags,
+        availability_zone as AvailabilityZone,
+        -- BilledCost: invoice basis, line_item_unblended_cost on every source row
+        cast(coalesce(unblended_cost, 0) as decimal(38, 10)) as BilledCost,
+        payer_account_id as BillingAccountId,
+        -- BillingAccountName: CUR 2.0 payer name; CUR v1 has none, so the id (column is mandatory)
+        coalesce(payer_account_name, payer_account_id) as BillingAccountName,
+        -- BillingAccountType: the CUR payer is an AWS Organizations management (payer) account
+        case when payer_account_id is not null then 'Management Account' end as BillingAccountType,
+        currency_code as BillingCurrency,
+        -- BillingPeriodEnd: CUR's end date is already exclusive (1st of next month)
+        billing_period_end as BillingPeriodEnd,
+        billing_period_start as BillingPeriodStart,
+        cast(null as varchar) as CapacityReservationId,
+        cast(null as varchar) as CapacityReservationStatus,
+        charge_category as ChargeCategory,
+        -- ChargeClass: 'Correction' only for refunds of an earlier billing period
+        case when is_prior_refund then 'Correction' end as ChargeClass,
+        -- ChargeDescription: CUR's description; SHOULD NOT be null, so else usage type / service
+        coalesce(line_item_description, usage_type, service_name) as ChargeDescription,
+        -- ChargeFrequency from line_item_type (not bill_type, the reference converter's bug)
+        case
+            when is_support then 'Recurring'
+            when line_item_type in ('Fee', 'SavingsPlanUpfrontFee') then 'One-Time'
+            when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
+            when line_item_type = 'Tax' then
+                case when bill_type = 'Anniversary' then 'Recurring' else 'One-Time' end
+            when line_item_type in ('Credit', 'Refund') then 'One-Time'
+            when charge_category = 'Adjustment' then 'One-Time'
+            else 'Usage-Based'
+        end as ChargeFrequency,
+        coalesce(usage_end, billing_period_end) as ChargePeriodEnd,
+        coalesce(usage_start, billing_period_start) as ChargePeriodStart,
+        -- CommitmentDiscount*: RI ARN -> Usage-based commitment, SP ARN -> Spend-based
+        case commitment_kind when 'RI' then 'Usage' when 'SP' then 'Spend' end
+            as CommitmentDiscountCategory,
+        case when commitment_kind is not null then commitment_arn end as CommitmentDiscountId,
+        -- CommitmentDiscountName: the reservation / savings plan id, last segment of the ARN
+        case when commitment_kind is not null then regexp_extract(commitment_arn, '[^/:]+$') end
+            as CommitmentDiscountName,
+        -- CommitmentDiscountQuantity: RI hours used (DiscountedUsage) or bought for the period (RIFee);
+        -- not derivable for savings plans and upfront fees, so NULL there
+        case
+            when commitment_kind = 'RI' and line_item_type in ('DiscountedUsage', 'RIFee')
+                then usage_amount
+        end as CommitmentDiscountQuantity,
+        -- CommitmentDiscountStatus: 'Used' on covered usage (incl. its negation); NULL on purchases
+        case when commitment_kind is not null and charge_category = 'Usage' then 'Used' end
+            as CommitmentDiscountStatus,
+        case commitment_kind when 'RI' then 'Reserved Instance' when 'SP' then 'Savings Plan' end
+            as CommitmentDiscountType,
+        case
+            when commitment_kind = 'RI' and line_item_type in ('DiscountedUsage', 'RIFee')
+                and usage_amount is not null then 'Hours'
+        end as CommitmentDiscountUnit,
+        -- ConsumedQuantity: Usage rows only; the SP negation consumes nothing (no double count)
+        case
+            when charge_category = 'Usage' and not is_prior_refund then
+                case
+                    when line_item_type = 'SavingsPlanNegation' then 0
+                    when is_support then coalesce(usage_amount, 1)
+                    else usage_amount
+                end
+        end as ConsumedQuantity,
+        cast(null as varchar) as ConsumedUnit,
+        cast(null as json) as ContractApplied,
+        -- ContractedCost: cost at the rate AWS applied before commitment discounts:
+        -- unblended for usage/purchases, public on-demand for RI-covered usage (CUR has no negotiated
+        -- rate there), 0 for the SP negation, = BilledCost for tax/credits/refunds (standalone)
+        cast(case
+            when line_item_type = 'DiscountedUsage' then coalesce(public_on_demand_cost, 0)
+            when line_item_type = 'SavingsPlanNegation' then 0
+            else coalesce(unblended_cost, 0)
+        end as decimal(38, 10)) as ContractedCost,
+        -- ContractedUnitPrice: the rate behind ContractedCost (non-negative: the negation's rate is
+        -- negative, its quantity 0); a purchase without quantity is one unit at its cost
+        case
+            when line_item_type = 'DiscountedUsage' then public_on_demand_rate
+            when line_item_type = 'SavingsPlanNegation' then abs(unblended_rate)
+            when (charge_category = 'Purchase' or is_support) and not is_prior_refund
+                then coalesce(unblended_rate, case when usage_amount is null then unblended_cost end)
+            when charge_category = 'Usage' and not is_prior_refund then unblended_rate
+        end as ContractedUnitPrice,
+        -- EffectiveCost: CID amortised formula; unused commitment moved to the synthetic row below
+        cast(case
+            when line_item_type = 'SavingsPlanCoveredUsage' then coalesce(savings_plan_effective_cost, 0)
+            when line_item_type = 'DiscountedUsage' then coalesce(reservation_effective_cost, 0)
+            when line_item_type in (
+                'SavingsPlanNegation', 'SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee', 'RIFee'
+            ) then 0
+            when line_item_type = 'Fee' and reservation_arn is not null then 0
+            else coalesce(unblended_cost, 0)
+        end as decimal(38, 10)) as EffectiveCost,
+        host_provider as HostProviderName,
+        invoice_id as InvoiceId,
+        coalesce(invoicing_entity, legal_entity, 'Amazon Web Services') as InvoiceIssuerName,
+        -- ListCost: public on-demand cost for usage (tiered SKUs: AWS's own figure, not rate x qty);
+        -- purchases at their (public) price; = BilledCost for tax/credits/refunds
+        cast(case
+            when line_item_type = 'SavingsPlanNegation' then 0
+            when charge_category = 'Usage' and not is_prior_refund
+                then coalesce(public_on_demand_cost, unblended_cost, 0)
+            else coalesce(unblended_cost, 0)
+        end as decimal(38, 10)) as ListCost,
+        case
+            when is_support then coalesce(
+                public_on_demand_rate, unblended_rate,
+                case when usage_amount is null then unblended_cost end
+            )
+            when charge_category = 'Usage' and not is_prior_refund then public_on_demand_rate
+            when charge_category = 'Purchase' and not is_prior_refund
+                then coalesce(unblended_rate, case when usage_amount is null then unblended_cost end)
+        end as ListUnitPrice,
+        -- PricingCategory: Committed for covered usage, Dynamic for spot, Standard otherwise;
+        -- NULL for tax, credits, discounts and corrections
+        case
+            when charge_category not in ('Usage', 'Purchase') or is_prior_refund then null
+            when commitment_kind is not null and charge_category = 'Usage' then 'Committed'
+            when is_spot then 'Dynamic'
+            else 'Standard'
+        end as PricingCategory,
+        currency_code as PricingCurrency,
+        null as PricingCurrencyContractedUnitPrice,
+        null as PricingCurrencyEffectiveCost,
+        null as PricingCurrencyListUnitPrice,
+        -- PricingQuantity: line_item_usage_amount for usage/purchases (0 for the SP negation; a purchase
+        -- without a quantity counts as 1 unit)
+        case
+            when charge_category not in ('Usage', 'Purchase') or is_prior_refund then null
+            when line_item_type = 'SavingsPlanNegation' then 0
+            when charge_category = 'Purchase' or is_support then coalesce(usage_amount, 1)
+            else usage_amount
+        end as PricingQuantity,
+        null as PricingUnit,
+        'AWS' as ProviderName,
+        publisher as PublisherName,
+        region_code as RegionId,
+        case when region_code is not null then coalesce(region_name, region_code) end as RegionName,
+        resource_id as ResourceId,
+        -- ResourceName: the Name tag; never the system id
+        case when resource_id is not null then coalesce(
+            resource_tags['user:Name'], resource_tags['user_name'], resource_tags['user_Name']
+        ) end as ResourceName,
+        -- ResourceType: the product family (e.g. 'Compute Instance'), else '<service> resource'
+        case when resource_id is not null then coalesce(product_family, service_name || ' resource') end
+            as ResourceType,
+        service_category as ServiceCategory,
+        service_name as ServiceName,
+        publisher as ServiceProviderName,
+        service_subcategory as ServiceSubcategory,
+        sku_id as SkuId,
+        case when sku_id is not null then usage_type end as SkuMeter,
+        -- SkuPriceDetails: FOCUS keys where CUR has them, else x_ keys; {} when nothing is known
+        case when sku_price_id is not null then to_json(map_from_entries(list_filter([
+            {'key': 'InstanceType', 'value': instance_type},
+            {'key': 'OperatingSystem', 'value': operating_system},
+            {'key': 'StorageClass', 'value': storage_class},
+            {'key': 'x_UsageType', 'value': usage_type}
+        ], e -> e.value is not null))) end as SkuPriceDetails,
+        sku_price_id as SkuPriceId,
+        usage_account_id as SubAccountId,
+        case when usage_account_id is not null then coalesce(usage_account_name, usage_account_id) end
+            as SubAccountName,
+        case when usage_account_id is not null then 'AWS Account' end as SubAccountType,
+        -- Tags policy: `user:`/`user_` stripped (user tags keep their own name), AWS tags get the
+        -- provider prefix `aws:` (CUR 2.0 `aws_created_by` -> `aws:created_by`); other keys as delivered
+        case when cardinality(resource_tags) > 0 then to_json(map_from_entries(list_transform(
+            map_entries(resource_tags),
+            e -> {
+                'key': case
+                    when starts_with(e.key, 'user:') or starts_with(e.key, 'user_') then e.key[6:]
+                    when starts_with(e.key, 'aws_') then 'aws:' || e.key[5:]
+                    else e.key
+                end,
+                'value': e.value
+            }
+        ))) end as Tags,
+        x_provider,
+        x_export_name,
+        x_billing_period,
+        x_source_file,
+        x_source_row,
+        x_load_id,
+        line_item_type as x_line_item_type,
+        'source' as x_row_kind,
+        x_cur_version,
+        x_manifest_id,
+        usage_type as x_usage_type,
+        operation as x_operation,
+        public_on_demand_cost as x_public_on_demand_cost,
+        net_unblended_cost as x_net_unblended_cost,
+        case when cardinality(cost_category) > 0 then to_json(cost_category) end as x_cost_categories,
+        -- helpers for the unused rows, dropped below
+        unused_amount,
+        reservation_unused_quantity,
+        unit_focus as pricing_unit
+    from (
+        select
+            categorised.*,
+            coalesce(services.service_name, categorised.product_name, categorised.product_code, 'AWS')
+                as service_name,
+            -- ServiceCategory / ServiceSubcategory: one pair per ServiceName (lookups/aws_services.csv)
+            coalesce(services.service_category, 'Other') as service_category,
+            coalesce(services.service_subcategory, 'Other (Other)') as service_subcategory,
+            regions.region_name,
+            -- PublisherName / ServiceProviderName: the seller (legal entity) for Marketplace rows
+            case when billing_entity = 'AWS Marketplace' then coalesce(legal_entity, 'AWS Marketplace')
+                else 'AWS' end as publisher,
+            'AWS' as host_provider,
+            -- SkuId / SkuPriceId: not for tax, credits, discounts and refunds (FOCUS: null for Tax)
+            case when charge_category in ('Usage', 'Purchase') and not is_prior_refund then sku end
+                as sku_id,
+            -- SkuPriceId: CUR's rate code (<sku>.<offer term>.<rate>); prefixed with the SKU when it
+            -- does not start with it, so every SkuPriceId has exactly one parent SkuId
+            case when charge_category in ('Usage', 'Purchase') and not is_prior_refund then
+                case when sku is null or rate_code is null or starts_with(rate_code, sku)
+                    then coalesce(rate_code, sku) else sku || '.' || rate_code end
+            end as sku_price_id,
+            -- PricingUnit in FOCUS UnitFormat: time units spelled out and plural after '-'
+            -- (Hrs -> Hours, GB-Mo -> GB-Months, Obj-Month -> Obj-Months), and inner '-' of a
+            -- compound unit made a space (Lambda-GB-Second -> Lambda GB-Seconds)
+            case
+                when regexp_matches(unit_spelled, '^.+-.+-(Hours|Months|Seconds|Days)$') then
+                    replace(regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 1), '-', ' ')
+                    || '-' || regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 2)
+                else unit_spelled
+            end as unit_focus
+        from (
+            select
+                categorised.*,
+                regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+                    pricing_unit,
+                    '^(Hrs?|hours?|Hour)$', 'Hours'),
+                    '-(Hrs?|hrs?|Hour|hour|hours)$', '-Hours'),
+                    '-(Mo|mo|Month|month|months|Mos)$', '-Months'),
+                    '-(Second|second|seconds|Sec|sec)$', '-Seconds'),
+                    '-(Day|day|days)$', '-Days') as unit_spelled
+            from categorised
+        ) as categorised
+        left join services on services.product_code = categorised.product_code
+        left join regions on regions.region_id = categorised.region_code
+    ) as joined
+),
+
+priced as (
+    select
+        * replace (
+            -- PricingUnit / ConsumedUnit: the unit in UnitFormat (unit_focus above), 'Units' when CUR
+            -- gives none; NULL iff the quantity is NULL
+            case when PricingQuantity is not null then coalesce(pricing_unit, 'Units') end as PricingUnit,
+            -- PricingCurrency* = billing-currency figures (AWS prices and bills in one currency)
+            ContractedUnitPrice as PricingCurrencyContractedUnitPrice,
+            EffectiveCost as PricingCurrencyEffectiveCost,
+            ListUnitPrice as PricingCurrencyListUnitPrice
+        )
+    from mapped
+),
+
+unused_commitment as (
+    -- Synthetic 'Unused' rows (FOCUS EffectiveCost rule): one per RIFee / SavingsPlanRecurringFee row
+    -- with unused commitment; Usage, BilledCost 0, EffectiveCost = the unused amortised amount.
+    select
+        * replace (
+            cast(0 as decimal(38, 10)) as BilledCost,
+            'Usage' as ChargeCategory,
+            'Usage-Based' as ChargeFrequency,
+            'Unused commitment: ' || coalesce(ChargeDescription, CommitmentDiscountName) as ChargeDescription,
+            case when CommitmentDiscountCategory = 'Usage' then reservation_unused_quantity end
+                as CommitmentDiscountQuantity,
+            'Unused' as CommitmentDiscountStatus,
+            case when CommitmentDiscountCategory = 'Usage' and reservation_unused_quantity is not null
+                then 'Hours' end as CommitmentDiscountUnit,
+            cast(null as decimal(38, 10)) as ConsumedQuantity,
+            cast(0 as decimal(38, 10)) as ContractedCost,
+            cast(null as decimal(38, 10)) as ContractedUnitPrice,
+            cast(unused_amount as decimal(38, 10)) as EffectiveCost,
+            cast(0 as decimal(38, 10)) as ListCost,
+            cast(null as decimal(38, 10)) as ListUnitPrice,
+            'Committed' as PricingCategory,
+            cast(null as decimal(38, 10)) as PricingCurrencyContractedUnitPrice,
+            cast(unused_amount as decimal(38, 10)) as PricingCurrencyEffectiveCost,
+            cast(null as decimal(38, 10)) as PricingCurrencyListUnitPrice,
+            cast(null as decimal(38, 10)) as PricingQuantity,
+            cast(null as varchar) as PricingUnit,
+            'unused_commitment' as x_row_kind
+        )
+    from priced
+    where x_line_item_type in ('RIFee', 'SavingsPlanRecurringFee') and unused_amount <> 0
+),
+
+final as (
+    select * from priced
+    union all by name
+    select * from unused_commitment
+)
+
+select
+    * exclude (unused_amount, reservation_unused_quantity, pricing_unit)
+    replace (
+        case when ConsumedQuantity is not null then PricingUnit end as ConsumedUnit
+    )
+from final
