@@ -37,15 +37,19 @@ LATER_COLUMNS = (
     "HostProviderName",
     "ServiceProviderName",
 )
-_HEADER = re.compile(r"^--\s*(rule|severity|spec):\s*(.+)$", re.M)
+_MODEL_PREFIX = "focus-validator 2.2.1 model-1.2.0.1 "
+_HEADER = re.compile(r"^--\s*(rule|severity|spec|model):\s*(.+)$", re.M)
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One conformance rule: its file, stable id, severity, the spec text and validator model ids."""
+
     name: str
     rule_id: str
     severity: str
     spec: str
+    model: str = ""
 
 
 @dataclass
@@ -66,14 +70,27 @@ def load_rules() -> tuple[Rule, ...]:
     out = []
     for name in sql.names("checks"):
         meta = dict(_HEADER.findall(sql.load(name)))
-        out.append(Rule(name, meta["rule"].strip(), meta["severity"].strip(), meta["spec"].strip()))
+        out.append(
+            Rule(
+                name,
+                meta["rule"].strip(),
+                meta["severity"].strip(),
+                meta["spec"].strip(),
+                meta.get("model", "").strip(),
+            )
+        )
     return tuple(out)
 
 
-def expected_columns(version: str = "1.2") -> list[dict[str, str]]:
+@cache
+def _spec_columns() -> tuple[dict[str, Any], ...]:
+    data = json.loads((SPEC_DIR / "focus_columns.json").read_text(encoding="utf-8"))
+    return tuple(c for c in data if c["dataset"] == "CostAndUsage")
+
+
+def expected_columns(version: str = "1.2") -> list[dict[str, Any]]:
     """FOCUS Cost and Usage columns of one version: name, data type, nullability."""
-    data = json.loads((SPEC_DIR / "focus_columns.json").read_text())
-    return [c for c in data if c["dataset"] == "CostAndUsage" and version in c["in_versions"]]
+    return [c for c in _spec_columns() if version in c["in_versions"]]
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, table: str, period: str | None) -> None:
@@ -114,24 +131,26 @@ def _prepare(con: duckdb.DuckDBPyConnection, table: str, period: str | None) -> 
             )
     else:
         con.execute(f"create temp view focus_check_input as select * from {source}")  # noqa: S608
-    actual = con.execute(
-        "select column_name, column_type, row_number() over () as ordinal "
+    con.execute(
+        "create or replace temp table check_actual_columns as "
+        "select column_name, column_type as data_type, row_number() over () as ordinal "
         "from (describe select * from focus_check_input)"
-    ).fetchall()
-    con.execute(
-        "create or replace temp table check_actual_columns "
-        "(column_name varchar, data_type varchar, ordinal bigint)"
     )
-    con.executemany("insert into check_actual_columns values (?, ?, ?)", actual)
-    expected = [(c["name"], c["type"], c["nullable"]) for c in expected_columns("1.2")]
+    expected = expected_columns("1.2")
     con.execute(
-        "create or replace temp table check_expected_columns "
-        "(column_name varchar, data_type varchar, nullable boolean)"
+        "create or replace temp table check_expected_columns as select "
+        "unnest($n::varchar[]) as column_name, unnest($t::varchar[]) as data_type, "
+        "unnest($o::boolean[]) as nullable",
+        {
+            "n": [c["name"] for c in expected],
+            "t": [c["type"] for c in expected],
+            "o": [bool(c["nullable"]) for c in expected],
+        },
     )
-    con.executemany("insert into check_expected_columns values (?, ?, ?)", expected)
-    con.execute("create or replace temp table check_known_later_columns (column_name varchar)")
-    con.executemany(
-        "insert into check_known_later_columns values (?)", [(c,) for c in LATER_COLUMNS]
+    con.execute(
+        "create or replace temp table check_known_later_columns as "
+        "select unnest($n::varchar[]) as column_name",
+        {"n": list(LATER_COLUMNS)},
     )
     for tbl, fname in (
         ("check_allowed_values", "allowed_values.csv"),
@@ -187,7 +206,12 @@ def run_checks(
             if failing:
                 cur = con.execute(f"select * from ({text}) limit {int(sample_size)}")  # noqa: S608
                 names = [d[0] for d in cur.description or []]
-                keep = [n for n in names if n in _SAMPLE_COLUMNS or n not in present]
+                # The columns the rule reads, the row's identity, and any computed columns.
+                keep = [
+                    n
+                    for n in names
+                    if n in _IDENTITY_COLUMNS or n not in present or re.search(rf"\b{n}\b", text)
+                ]
                 sample = [
                     {n: v for n, v in zip(names, row, strict=True) if n in keep}
                     for row in cur.fetchall()
@@ -198,20 +222,15 @@ def run_checks(
     return results
 
 
-_SAMPLE_COLUMNS = {
+_IDENTITY_COLUMNS = {
+    "BillingPeriodStart",
     "ChargeCategory",
-    "ChargeClass",
     "ServiceName",
-    "ServiceCategory",
-    "ServiceSubcategory",
-    "CommitmentDiscountId",
-    "CommitmentDiscountStatus",
-    "BilledCost",
-    "EffectiveCost",
+    "x_provider",
+    "x_export_name",
     "x_line_item_type",
     "x_source_file",
     "x_source_row",
-    "BillingPeriodStart",
 }
 
 
@@ -239,15 +258,16 @@ def markdown_report(results: list[CheckResult], title: str = "FOCUS 1.2 conforma
         "",
         _summary(results),
         "",
-        "| status | rule | severity | failing | spec |",
-        "|---|---|---|---|---|",
+        "| status | rule | severity | failing | spec | official validator rule |",
+        "|---|---|---|---|---|---|",
     ]
     ordered = sorted(results, key=lambda r: (r.ok, r.rule.severity, r.rule.rule_id))
     for r in ordered:
         status = "pass" if r.ok else "FAIL"
         detail = f"could not run: {r.error}" if r.error else r.rule.spec
         lines.append(
-            f"| {status} | {r.rule.rule_id} | {r.rule.severity} | {r.failing} | {_cell(detail)} |"
+            f"| {status} | {r.rule.rule_id} | {r.rule.severity} | {r.failing} | {_cell(detail)} "
+            f"| {_cell(r.rule.model.removeprefix(_MODEL_PREFIX))} |"
         )
     samples = [r for r in ordered if r.sample]
     if samples:

@@ -117,6 +117,25 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Send this process's (and the kernels' inherited) stderr to a log file while rendering.
+
+    Kernels print transport warnings and progress bars on the inherited file descriptor 2; they
+    belong in the run's record, not on the user's terminal.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with path.open("ab") as log_file:
+        os.dup2(log_file.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _static_env() -> contextlib.AbstractContextManager[None]:
     return _environ({STATIC_ENV: "1"})
 
@@ -264,6 +283,7 @@ def render(
     with (
         tempfile.TemporaryDirectory(prefix="finops-report-") as tmp,
         _environ(kernel_env(settings)),
+        _stderr_to(run_dir / "kernels.log"),
     ):
         workers = max(1, min(len(notebooks), os.cpu_count() or 1, 4))
         with ThreadPoolExecutor(max_workers=workers) as pool:  # one kernel process per notebook

@@ -135,4 +135,5 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> str:
         change = float(movers["change"][0])
         verb = "grew" if change > 0 else "fell"
         text += f" Biggest move: {movers['name'][0]} {verb} by {money(abs(change))}."
-    return text
+    # Markdown renderers read "$...$" as maths: escape the currency signs.
+    return text.replace("$", "\\$")

@@ -38,31 +38,29 @@ def import_cur(
     force: Annotated[bool, typer.Option("--force", help="Reload periods already loaded.")] = False,
 ) -> None:
     """Load every new billing period of the export(s) exactly once, then rebuild FOCUS."""
-    from finops_lib.pipeline import import_aws
+    from finops_lib.pipeline import import_aws, import_configured
 
     settings = state(ctx).settings
+    flags = any((bucket, prefix, export_name, cur_version, period, force))
     with console.status("importing AWS billing data") as status:
-        result = import_aws(
-            settings,
-            bucket=bucket,
-            prefix=prefix,
-            export_name=export_name,
-            cur_version=cur_version,
-            periods=period or None,
-            force=force,
-            progress=lambda msg: (status.update(msg), console.log(msg)),
-        )
-    if result.loaded:
-        try:
-            from finops_lib.publish import publish
 
-            con = db.connect(settings.database)
-            try:
-                publish(con, settings)
-            finally:
-                con.close()
-        except ImportError:  # pragma: no cover - publish.py is optional
-            pass
+        def show(msg: str) -> None:
+            status.update(msg)
+            console.log(msg)
+
+        if not flags and settings.aws_exports:
+            result = import_configured(settings, progress=show)
+        else:
+            result = import_aws(
+                settings,
+                bucket=bucket,
+                prefix=prefix,
+                export_name=export_name,
+                cur_version=cur_version,
+                periods=period or None,
+                force=force,
+                progress=show,
+            )
     console.print(
         f"loaded {len(result.loaded)} period(s), {result.rows:,} rows; skipped {len(result.skipped)}"
         f" already loaded; {result.seconds:.1f}s"

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from finops_lib.cli.common import console
 from finops_lib.errors import ConfigError
+
+
+def _cents(amount: str) -> str:
+    """Show an exact decimal string rounded to the cent (the JSON keeps every digit)."""
+    return f"{Decimal(amount):,.2f}"
 
 
 def generate(
@@ -37,7 +50,17 @@ def generate(
         raise ConfigError(f"unknown flavour {bad[0]!r}", hint="use v1 or v2")
     periods = tuple(p.strip() for p in months.split(",") if p.strip())
     start = time.perf_counter()
-    with console.status(f"generating {rows:,} usage rows for {', '.join(periods)}..."):
+    restated = 0.9 if len(periods) else 0.0  # the older delivery of the last month
+    expected_rows = int(rows * (1 + restated / max(1, len(periods)))) * len(flavours)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"rows for {', '.join(periods)}", total=expected_rows)
         result = generate_aws(
             output,
             rows=rows,
@@ -45,12 +68,13 @@ def generate(
             months=periods,
             flavours=flavours,
             rows_per_file=rows_per_file,
+            on_rows=lambda n: progress.advance(task, n),
         )
     table = Table(
         title=f"Expected totals (current deliveries), written in {time.perf_counter() - start:.1f} s"
     )
     for col in ("export", "period", "payer", "rows", "unblended", "amortized (CID)"):
-        table.add_column(col)
+        table.add_column(col, justify="right" if col not in ("export", "period") else "left")
     for fl, exp in result.expected.items():
         for period, t in exp["periods"].items():
             table.add_row(
@@ -58,8 +82,8 @@ def generate(
                 period,
                 t["payer_account_id"],
                 f"{t['rows']:,}",
-                t["unblended_cost"],
-                t["amortized_cost"],
+                _cents(t["unblended_cost"]),
+                _cents(t["amortized_cost"]),
             )
     console.print(table)
     for fl, export in result.exports.items():

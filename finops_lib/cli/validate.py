@@ -131,7 +131,11 @@ def _official(con: duckdb.DuckDBPyConnection, period: str | None) -> tuple[list[
         f"{len(result.known_defects)} known-defective rules failing (ignored: FOCUS.md §7), "
         f"{result.skipped} skipped."
     ]
-    lines += [f"- FAIL {rule_id}" for rule_id in result.real_failures]
+    lines += [
+        f"- FAIL {rule_id}"
+        + (f" ({official_validator.HINTS[rule_id]})" if rule_id in official_validator.HINTS else "")
+        for rule_id in result.real_failures
+    ]
     lines += [f"- known defect {rule_id}" for rule_id in result.known_defects]
     console.print("official validator: " + lines[0])
     for line in lines[1:]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -60,6 +61,7 @@ def _deliver(
     delivery: int,
     rows_per_file: int,
     current: bool,
+    on_rows: Callable[[int], None] | None = None,
 ) -> dict:
     """Write one delivery of one month; return its expected totals."""
     org = organisation(flavour)
@@ -80,6 +82,8 @@ def _deliver(
         n = len(cols["identity_line_item_id"])
         gen.common(cols, n)
         writer.write(cols)
+        if on_rows is not None:
+            on_rows(n)
         totals["rows"] += n
         totals["unblended"] += int(np.sum(cols["_unblended"], dtype=np.int64))
         totals["net_unblended"] += int(np.sum(cols["_net"], dtype=np.int64))
@@ -118,6 +122,7 @@ def generate_aws(
     flavours: tuple[str, ...] = ("v1", "v2"),
     rows_per_file: int = 1_000_000,
     restate_last: bool = True,
+    on_rows: Callable[[int], None] | None = None,
 ) -> GeneratedExports:
     """Write demo AWS billing exports (see the module doc) and return where they are.
 
@@ -127,6 +132,7 @@ def generate_aws(
         flavours: 'v1' (CUR v1 CSV.gz) and/or 'v2' (CUR 2.0 parquet).
         rows_per_file: split a delivery into several files past this many rows, as AWS does.
         restate_last: deliver the last month twice (an older delivery left in the bucket).
+        on_rows: called with the number of rows just written (for a progress display).
     """
     out_dir = Path(out_dir)
     result = GeneratedExports({})
@@ -160,13 +166,30 @@ def generate_aws(
                     0,
                     rows_per_file,
                     current=False,
+                    on_rows=on_rows,
                 )
                 expected["periods"][period] = _deliver(
-                    flavour, root, month, per_month, month_seed, 1, rows_per_file, current=True
+                    flavour,
+                    root,
+                    month,
+                    per_month,
+                    month_seed,
+                    1,
+                    rows_per_file,
+                    current=True,
+                    on_rows=on_rows,
                 )
             else:
                 expected["periods"][period] = _deliver(
-                    flavour, root, month, per_month, month_seed, 0, rows_per_file, current=True
+                    flavour,
+                    root,
+                    month,
+                    per_month,
+                    month_seed,
+                    0,
+                    rows_per_file,
+                    current=True,
+                    on_rows=on_rows,
                 )
         (root / "expected_totals.json").write_text(json.dumps(expected, indent=2))
         result.expected[flavour] = expected

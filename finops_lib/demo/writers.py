@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -92,14 +94,19 @@ class V1Writer:
         self.columns = [c for c in (*STRING_COLUMNS, *MONEY_COLUMNS) if c not in V1_SKIP]
         self.keys: list[str] = []
         self._writer: pacsv.CSVWriter | None = None
-        self._stream: pa.NativeFile | None = None
+        self._stream: gzip.GzipFile | None = None
+        self._raw: BinaryIO | None = None
         self._rows_in_file = 0
 
     def _open(self) -> None:
         key = f"{self.folder}/{self.assembly}/{self.report}-{len(self.keys) + 1}.csv.gz"
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._stream = pa.CompressedOutputStream(str(path), "gzip")
+        # Python's gzip at level 3: ~5x faster than Arrow's gzip stream (level 9), mtime=0 and no
+        # file name in the header keep the bytes deterministic.
+        raw = path.open("wb")
+        self._raw = raw
+        self._stream = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=3, mtime=0)
         schema = pa.schema(
             [
                 (v1_name(c), pa.string() if c in STRING_COLUMNS else pa.decimal128(38, 8))
@@ -129,6 +136,8 @@ class V1Writer:
             self._writer.close()
             assert self._stream is not None
             self._stream.close()
+            assert self._raw is not None
+            self._raw.close()
             self._writer = None
 
     def manifest(self, bucket: str, account: str, billing_start: str, billing_end: str) -> dict:

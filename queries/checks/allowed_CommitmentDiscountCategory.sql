@@ -1,6 +1,7 @@
 -- rule: FOCUS-1.2/CommitmentDiscountCategory/allowed-values
 -- severity: error
 -- spec: CommitmentDiscountCategory MUST be one of the allowed values on every row (the official validator only checks that some row does).
+-- model: focus-validator 2.2.1 model-1.2.0.1 CommitmentDiscountCategory-C-005-M
 -- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
 select * from focus_check_input
 where CommitmentDiscountCategory is not null

@@ -1,6 +1,7 @@
 -- rule: FOCUS-1.2/EffectiveCost/commitment-amortisation
 -- severity: warning
--- spec: Per CommitmentDiscountId, sum(EffectiveCost) of Usage rows equals sum(BilledCost) of its Purchase rows over the term; checked per billing period for commitments whose purchases recur every period.
+-- spec: Per CommitmentDiscountId, sum(EffectiveCost) of Usage rows equals sum(BilledCost) of its Purchase rows over the term; checked per billing period for commitments whose purchases recur every period (no One-Time purchase anywhere in the dataset); tolerance 0.01 per period for rounding. Warning: a commitment whose upfront purchase predates the dataset can be reported.
+-- model: focus-validator 2.2.1 model-1.2.0.1 EffectiveCost-C-012-C
 -- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
 with per_period as (
     select CommitmentDiscountId, BillingPeriodStart,

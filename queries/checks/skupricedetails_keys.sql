@@ -1,6 +1,7 @@
 -- rule: FOCUS-1.2/SkuPriceDetails/keys
 -- severity: error
 -- spec: SkuPriceDetails keys MUST be FOCUS-defined properties or start with x_.
+-- model: focus-validator 2.2.1 model-1.2.0.1 SkuPriceDetails-C-017-C, SkuPriceDetails-C-020-M
 -- Selects the failing rows; an empty result means the rule holds. FOCUS 1.2.
 with keys as (
     select *, unnest(json_keys(SkuPriceDetails::JSON)) as detail_key

@@ -41,6 +41,7 @@ def _settings(tmp: Path, name: str = "w.duckdb"):
         load_settings(None)
         .override("project", "database", str(tmp / name))
         .override("aws", "download_dir", str(tmp / "downloads"))
+        .override("project", "publish_dir", str(Path(tmp / "downloads").parent / "published"))
     )
 
 
@@ -110,7 +111,9 @@ def _snapshot(path: Path) -> tuple:
                 "select x_billing_period, count(*), sum(line_item_unblended_cost) from raw_aws.cur"
                 " group by all order by all"
             ).fetchall(),
-            con.execute("select * exclude (loaded_at) from meta.load_state order by all").fetchall(),
+            con.execute(
+                "select * exclude (loaded_at) from meta.load_state order by all"
+            ).fetchall(),
             con.execute("select * from meta.source_totals order by all").fetchall(),
         )
     finally:
@@ -124,16 +127,30 @@ def good(generated, tmp_path: Path) -> dict:
     bucket = tmp_path / "bucket"
     shutil.copytree(export.root, bucket)
     s = _settings(tmp_path)
-    result = import_aws(s, bucket=str(bucket), prefix=export.prefix, export_name=export.name, cur_version="v1")
+    result = import_aws(
+        s, bucket=str(bucket), prefix=export.prefix, export_name=export.name, cur_version="v1"
+    )
     assert sorted(p for _, p, _ in result.loaded) == list(MONTHS)
     period_dir = bucket / export.prefix / export.name / "20260801-20260901"
     manifest = period_dir / f"{export.name}-Manifest.json"
-    return {"export": export, "bucket": bucket, "settings": s, "manifest": manifest, "db": tmp_path / "w.duckdb"}
+    return {
+        "export": export,
+        "bucket": bucket,
+        "settings": s,
+        "manifest": manifest,
+        "db": tmp_path / "w.duckdb",
+    }
 
 
 def _reimport(good: dict) -> None:
     e = good["export"]
-    import_aws(good["settings"], bucket=str(good["bucket"]), prefix=e.prefix, export_name=e.name, cur_version="v1")
+    import_aws(
+        good["settings"],
+        bucket=str(good["bucket"]),
+        prefix=e.prefix,
+        export_name=e.name,
+        cur_version="v1",
+    )
 
 
 def _new_delivery(good: dict, mutate) -> None:
@@ -146,7 +163,9 @@ def _new_delivery(good: dict, mutate) -> None:
 
 
 def test_expected_totals_and_amortized_from_the_generator(generated, good: dict) -> None:
-    expected = json.loads((generated.exports["v1"].root / "expected_totals.json").read_text())["periods"]
+    expected = json.loads((generated.exports["v1"].root / "expected_totals.json").read_text())[
+        "periods"
+    ]
     con = db.connect(good["db"], read_only=True)
     try:
         got = {
@@ -159,17 +178,32 @@ def test_expected_totals_and_amortized_from_the_generator(generated, good: dict)
     finally:
         con.close()
     for period, exp in expected.items():
-        assert got[period] == (exp["rows"], Decimal(exp["unblended_cost"]), Decimal(exp["amortized_cost"]))
+        assert got[period] == (
+            exp["rows"],
+            Decimal(exp["unblended_cost"]),
+            Decimal(exp["amortized_cost"]),
+        )
 
 
 def test_force_reloads_and_rerun_skips(good: dict) -> None:
     e = good["export"]
     before = _snapshot(good["db"])
-    again = import_aws(good["settings"], bucket=str(good["bucket"]), prefix=e.prefix, export_name=e.name, cur_version="v1")
+    again = import_aws(
+        good["settings"],
+        bucket=str(good["bucket"]),
+        prefix=e.prefix,
+        export_name=e.name,
+        cur_version="v1",
+    )
     assert again.loaded == [] and len(again.skipped) == len(MONTHS)
     forced = import_aws(
-        good["settings"], bucket=str(good["bucket"]), prefix=e.prefix, export_name=e.name,
-        cur_version="v1", periods=[MONTHS[0]], force=True,
+        good["settings"],
+        bucket=str(good["bucket"]),
+        prefix=e.prefix,
+        export_name=e.name,
+        cur_version="v1",
+        periods=[MONTHS[0]],
+        force=True,
     )
     assert [p for _, p, _ in forced.loaded] == [MONTHS[0]]
     after = _snapshot(good["db"])
@@ -187,7 +221,11 @@ def _missing_file(doc: dict, data: Path) -> None:
 
 def _drop_cost_column(doc: dict, data: Path) -> None:
     with gzip.open(data) as f:
-        table = pacsv.read_csv(f, read_options=pacsv.ReadOptions(), convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+        table = pacsv.read_csv(
+            f,
+            read_options=pacsv.ReadOptions(),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=False),
+        )
     table = table.drop_columns(["lineItem/UnblendedCost"])
     with gzip.open(data, "wb") as f:
         pacsv.write_csv(table, f)
@@ -218,7 +256,14 @@ def _header_only(doc: dict, data: Path) -> None:
         (_header_only, r"2026-08.*hold no rows"),
         (_escape, r"escape the download directory"),
     ],
-    ids=["truncated-gzip", "missing-file", "missing-column", "empty-month", "header-only", "key-escape"],
+    ids=[
+        "truncated-gzip",
+        "missing-file",
+        "missing-column",
+        "empty-month",
+        "header-only",
+        "key-escape",
+    ],
 )
 def test_bad_delivery_is_refused_and_prior_data_intact(good: dict, mutate, match: str) -> None:
     before = _snapshot(good["db"])
@@ -239,7 +284,13 @@ def test_malformed_manifest_json(good: dict) -> None:
 
 def test_missing_local_bucket(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        import_aws(_settings(tmp_path), bucket=str(tmp_path / "nope"), prefix="p", export_name="r", cur_version="v1")
+        import_aws(
+            _settings(tmp_path),
+            bucket=str(tmp_path / "nope"),
+            prefix="p",
+            export_name="r",
+            cur_version="v1",
+        )
 
 
 # --- real sample files in hand-made layouts -----------------------------------------------------
@@ -252,13 +303,18 @@ def test_v1_zip_with_leading_slash_keys_and_map_packing(tmp_path: Path) -> None:
     data_dir.mkdir(parents=True)
     with zipfile.ZipFile(data_dir / "rep-1.csv.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(src, "rep-1.csv")
-    manifest = {"assemblyId": "asm-1", "reportKeys": ["/pre/rep/20230601-20230701/asm-1/rep-1.csv.zip"]}
+    manifest = {
+        "assemblyId": "asm-1",
+        "reportKeys": ["/pre/rep/20230601-20230701/asm-1/rep-1.csv.zip"],
+    }
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
-    result = import_aws(s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1")
+    result = import_aws(
+        s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
+    )
     assert [p for _, p, _ in result.loaded] == ["2023-06"]
     exp_sum, exp_rows, exp_cc = duckdb.execute(
-        "select sum(cast(\"lineItem/UnblendedCost\" as decimal(38,10))), count(*),"
+        'select sum(cast("lineItem/UnblendedCost" as decimal(38,10))), count(*),'
         " count(nullif(\"costCategory/cost_env\", '')) from read_csv($f, all_varchar=true)",
         {"f": str(src)},
     ).fetchone()
@@ -268,7 +324,9 @@ def test_v1_zip_with_leading_slash_keys_and_map_packing(tmp_path: Path) -> None:
             "select sum(line_item_unblended_cost), count(*), count(cost_category['cost_env'])"
             " from raw_aws.cur"
         ).fetchone()
-        totals = con.execute("select sum(unblended_cost), sum(rows) from meta.source_totals").fetchone()
+        totals = con.execute(
+            "select sum(unblended_cost), sum(rows) from meta.source_totals"
+        ).fetchone()
     finally:
         con.close()
     assert got == (exp_sum, exp_rows, exp_cc)
@@ -281,7 +339,8 @@ def test_aws_focus_export_parquet(tmp_path: Path) -> None:
     data_dir = export / "data/billing_period=2024-09"
     data_dir.mkdir(parents=True)
     rel = duckdb.execute(
-        "select * from read_csv($f, nullstr=['NULL', '']) where ProviderName = 'AWS'", {"f": str(src)}
+        "select * from read_csv($f, nullstr=['NULL', '']) where ProviderName = 'AWS'",
+        {"f": str(src)},
     ).to_arrow_table()
     pq.write_table(rel, data_dir / "focus-exp-00001.snappy.parquet")
     meta_dir = export / "metadata/billing_period=2024-09"
@@ -290,12 +349,20 @@ def test_aws_focus_export_parquet(tmp_path: Path) -> None:
         json.dumps(
             {
                 "executionId": "exec-1",
-                "dataFiles": ["s3://bkt/fx/focus-exp/data/billing_period=2024-09/focus-exp-00001.snappy.parquet"],
+                "dataFiles": [
+                    "s3://bkt/fx/focus-exp/data/billing_period=2024-09/focus-exp-00001.snappy.parquet"
+                ],
             }
         )
     )
     s = _settings(tmp_path)
-    result = import_aws(s, bucket=str(tmp_path / "bucket"), prefix="fx", export_name="focus-exp", cur_version="focus")
+    result = import_aws(
+        s,
+        bucket=str(tmp_path / "bucket"),
+        prefix="fx",
+        export_name="focus-exp",
+        cur_version="focus",
+    )
     assert [p for _, p, _ in result.loaded] == ["2024-09"]
     exp_sum, exp_rows = duckdb.execute(
         "select sum(cast(BilledCost as decimal(38,10))), count(*) from read_csv($f, all_varchar=true)"
@@ -305,7 +372,9 @@ def test_aws_focus_export_parquet(tmp_path: Path) -> None:
     con = db.connect(s.database, read_only=True)
     try:
         got = con.execute("select sum(BilledCost), count(*) from raw_aws.focus").fetchone()
-        totals = con.execute("select sum(unblended_cost), sum(rows) from meta.source_totals").fetchone()
+        totals = con.execute(
+            "select sum(unblended_cost), sum(rows) from meta.source_totals"
+        ).fetchone()
     finally:
         con.close()
     assert got[1] == exp_rows and totals[1] == exp_rows

@@ -80,6 +80,7 @@ def _settings(tmp: Path):
         load_settings(None)
         .override("project", "database", str(tmp / "w.duckdb"))
         .override("aws", "download_dir", str(tmp / "dl"))
+        .override("project", "publish_dir", str(Path(tmp / "dl").parent / "published"))
     )
 
 
@@ -159,6 +160,10 @@ def _restate_and_expect_error(
 def test_truncated_gzip(good: Path, tmp_path: Path) -> None:
     data = gzip.compress(_csv([_row(i, "1.5") for i in range(2000)]))
     _restate_and_expect_error(good, tmp_path, {"r-1.csv.gz": data[: len(data) // 2]}, "r-1.csv.gz")
+    # AWS re-delivers the file complete: a plain re-run loads it
+    (good / "p/r/20240101-20240201/a2/r-1.csv.gz").write_bytes(data)
+    assert _import(tmp_path, good).loaded == [("r", "2024-01", 2000)]
+    assert _snapshot(tmp_path)[0] == [("r", "2024-01", "a2", 2000)]
 
 
 def test_manifest_lists_missing_file(good: Path, tmp_path: Path) -> None:
@@ -260,8 +265,12 @@ def test_focus_export(tmp_path: Path) -> None:
     totals = con.execute(
         "select sum(unblended_cost) from meta.source_totals where export_name='focus1'"
     ).fetchone()
+    billed = con.execute(
+        "select sum(BilledCost), count(*) from focus.cost_and_usage where x_export_name='focus1'"
+    ).fetchone()
     con.close()
     assert got == expected
+    assert billed == expected
     assert totals[0] == expected[0]
 
 
@@ -286,3 +295,36 @@ def test_sample_copy_in_place(tmp_path: Path) -> None:
             cur_version="v1",
             periods=["2019-01"],
         )
+
+
+def test_configured_exports_side_by_side(tmp_path: Path) -> None:
+    """Two [aws.exports.*] with the same report name in two buckets do not clash."""
+    for org in ("a", "b"):
+        shutil.copytree(SAMPLE, tmp_path / f"bucket-{org}")
+    cfg = tmp_path / "finops.toml"
+    cfg.write_text(
+        "".join(
+            f'[aws.exports.org-{org}]\nbucket = "{tmp_path / f"bucket-{org}"}"\n'
+            'prefix = "my-prefix"\nexport_name = "my-report"\ncur_version = "v1"\n\n'
+            for org in ("a", "b")
+        )
+    )
+    s = (
+        load_settings(cfg)
+        .override("project", "database", str(tmp_path / "w.duckdb"))
+        .override("aws", "download_dir", str(tmp_path / "dl"))
+        .override("project", "publish_dir", str(Path(tmp_path / "dl").parent / "published"))
+    )
+    result = import_aws(s)
+    assert sorted((e, p) for e, p, _ in result.loaded) == [
+        ("org-a", "2018-08"),
+        ("org-b", "2018-08"),
+    ]
+    con = db.connect(tmp_path / "w.duckdb", read_only=True)
+    per = con.execute(
+        "select x_export_name, count(*), sum(line_item_unblended_cost) from raw_aws.cur group by all order by 1"
+    ).fetchall()
+    con.close()
+    assert [e for e, _, _ in per] == ["org-a", "org-b"]
+    assert per[0][1:] == per[1][1:]
+    assert import_aws(s).loaded == []

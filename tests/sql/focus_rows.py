@@ -6,6 +6,7 @@ from typing import Any
 
 import duckdb
 
+from finops_lib import sql
 from finops_lib.checks import LATER_COLUMNS, expected_columns
 
 TYPES = {
@@ -33,7 +34,7 @@ BASE: dict[str, Any] = {
     "ContractedCost": 10,
     "ContractedUnitPrice": 1,
     "EffectiveCost": 10,
-    "InvoiceIssuerName": "Amazon Web Services, Inc.",
+    "InvoiceIssuerName": "AWS",
     "ListCost": 10,
     "ListUnitPrice": 1,
     "PricingCategory": "Standard",
@@ -129,8 +130,33 @@ UNUSED = {
     "ConsumedUnit": None,
 }
 
+SP = "arn:aws:savingsplans::111111111111:savingsplan/sp-1"
+SP_PURCHASE = {
+    **PURCHASE,
+    "ChargeFrequency": "Recurring",
+    "CommitmentDiscountId": SP,
+    "CommitmentDiscountCategory": "Spend",
+    "CommitmentDiscountType": "Savings Plan",
+    "CommitmentDiscountName": "sp-1",
+    "BilledCost": 50,
+    "ListCost": 50,
+    "ContractedCost": 50,
+    "ListUnitPrice": 50,
+    "ContractedUnitPrice": 50,
+}
+SP_USED = {
+    **USED,
+    "CommitmentDiscountId": SP,
+    "CommitmentDiscountCategory": "Spend",
+    "CommitmentDiscountType": "Savings Plan",
+    "CommitmentDiscountName": "sp-1",
+    "EffectiveCost": 50,
+    "PricingCurrencyEffectiveCost": 50,
+}
+
 
 def columns() -> list[tuple[str, str]]:
+    """``(name, type)`` of a focus table like the build's: 1.2 + 1.3 columns sorted, then an x_ column."""
     cols = [(c["name"], TYPES[c["type"]]) for c in expected_columns("1.2")]
     cols += [
         (c, "JSON" if c.startswith(("AllocatedT", "AllocatedMethodD", "Contract")) else "VARCHAR")
@@ -146,15 +172,31 @@ def make_table(
     name: str = "focus_input",
     drop: tuple[str, ...] = (),
 ) -> None:
+    """Create table ``name`` with the full column set; each row is ``BASE`` updated by its overrides."""
     cols = [(n, t) for n, t in columns() if n not in drop]
-    con.execute(f"create or replace table {name} ({', '.join(f'{n} {t}' for n, t in cols)})")
-    for i, overrides in enumerate(rows, start=1):
-        row = {**BASE, **overrides, "x_source_row": i}
-        values = [row.get(n) for n, _ in cols]
-        con.execute(f"insert into {name} values ({', '.join('?' for _ in cols)})", values)
+    ddl = ", ".join(f"{sql.quote_ident(n)} {t}" for n, t in cols)
+    con.execute(f"create or replace table {sql.safe_ident(name)} ({ddl})")
+    insert_rows(con, rows, name)
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], name: str = "focus_input"
+) -> None:
+    """Append rows (``BASE`` updated by each row's overrides) to an existing focus table."""
+    cols = [r[0] for r in con.execute(f"describe {sql.safe_ident(name)}").fetchall()]
+    (start,) = con.execute(f"select count(*) from {sql.safe_ident(name)}").fetchone() or (0,)
+    placeholders = ", ".join("?" for _ in cols)
+    con.executemany(
+        f"insert into {sql.safe_ident(name)} values ({placeholders})",
+        [
+            [{**BASE, **overrides, "x_source_row": i}.get(n) for n in cols]
+            for i, overrides in enumerate(rows, start=start + 1)
+        ],
+    )
 
 
 def conformant_rows() -> list[dict[str, Any]]:
+    """One row per charge kind (usage, tax, RI and SP purchase and usage, credit), all conformant."""
     return [
         {},
         {"SubAccountId": "333333333333", "SubAccountName": "prod"},
@@ -162,6 +204,8 @@ def conformant_rows() -> list[dict[str, Any]]:
         PURCHASE,
         USED,
         UNUSED,
+        SP_PURCHASE,
+        SP_USED,
         {
             "ChargeCategory": "Credit",
             "ChargeFrequency": "One-Time",

@@ -180,7 +180,15 @@ mapped as (
         end as decimal(38, 10)) as EffectiveCost,
         host_provider as HostProviderName,
         invoice_id as InvoiceId,
-        coalesce(invoicing_entity, legal_entity, 'Amazon Web Services') as InvoiceIssuerName,
+        -- InvoiceIssuerName: AWS's own invoicing entities (Amazon Web Services, Inc., ... EMEA SARL)
+        -- are named 'AWS', the same name as ProviderName: FOCUS (and the official validator's
+        -- BilledCost-C-005-C) reads ProviderName <> InvoiceIssuerName as "a third party collects the
+        -- payment". Another invoicing entity (a reseller) keeps its own name.
+        case
+            when coalesce(invoicing_entity, legal_entity, 'Amazon Web Services') ilike 'Amazon Web Services%'
+                then 'AWS'
+            else coalesce(invoicing_entity, legal_entity)
+        end as InvoiceIssuerName,
         -- ListCost: public on-demand cost for usage (tiered SKUs: AWS's own figure, not rate x qty);
         -- purchases at their (public) price; = BilledCost for tax/credits/refunds
         cast(case
