@@ -135,7 +135,8 @@ def main() -> None:
                 str(out_dir),
                 "--export-format",
                 "parquet",
-            ]
+            ],
+            timeout=600,
         )
 
     results: list[Measure] = [

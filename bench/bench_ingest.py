@@ -50,7 +50,7 @@ for d in discover(store, {prefix!r}, {name!r}, {flavour!r}):
 IMPORT = """
 from finops_lib.config import load_settings
 from finops_lib.pipeline import import_aws
-s = load_settings(None).override("project", "database", {db!r}).override("aws", "download_dir", {dl!r})
+s = load_settings(None).override("project", "database", {db!r}).override("aws", "download_dir", {dl!r}).override("project", "publish_dir", {dl!r} + "-published")
 r = import_aws(s, bucket={bucket!r}, prefix={prefix!r}, export_name={name!r}, cur_version={flavour!r})
 assert r.loaded, r
 """

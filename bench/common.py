@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ class Measure:
 
 
 def run_child(
-    argv: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT
+    argv: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 1800
 ) -> tuple[float, float]:
     """Run one command; return (wall seconds, peak RSS in MB of that process tree's largest process)."""
     with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
@@ -45,7 +46,13 @@ def run_child(
         proc = subprocess.Popen(
             argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out_f, stderr=err_f
         )
-        _, status, usage = os.wait4(proc.pid, 0)
+        # focus-converter's writer processes hang after an error: never wait forever.
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out_f.seek(0)

@@ -6,10 +6,10 @@ the manifest lists are downloaded under ``[aws].download_dir`` and, in one DuckD
 period's raw rows, source totals and state row are replaced. A failure rolls that period back.
 
 DuckDB reads the downloaded files directly inside that transaction (``INSERT INTO raw_aws.cur BY
-NAME SELECT <normalising casts> FROM read_csv/read_parquet(file)``, streamed, bounded memory). The
-dlt route (``sources.aws_cur.dlt_resource``: pyarrow batches into a staging dataset, then a swap)
-measured 2.7x DuckDB's own time and 2.5x its peak RSS on 1M rows (bench/RESULTS.md, "Ingestion"),
-beyond the issue's 1.5x budget, so the import does not use it; the resource is kept for the bench.
+NAME SELECT <normalising casts> FROM read_csv/read_parquet(file)``, streamed, bounded memory), which
+the issue allows ("or let DuckDB read the files directly"); no file is held in Python memory. The dlt
+route (``sources.aws_cur.dlt_resource``: pyarrow batches into a staging dataset, then a swap) is kept
+for the benchmark (bench/bench_ingest.py, bench/RESULTS.md "Ingestion").
 """
 
 from __future__ import annotations

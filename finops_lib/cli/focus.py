@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -75,7 +76,16 @@ def reconcile_cmd(ctx: typer.Context) -> None:
     for c in cols:
         table.add_column(c)
     for row in frame.select(cols).iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(_cell(v) for v in row))
     console.print(table)
     if frame.height and not bool(frame["ok"].all()):
         raise typer.Exit(1)
+
+
+def _cell(value: object) -> str:
+    """One table cell: exact decimals in plain notation (``0``, not ``0E-10``)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize() if value else Decimal(0), "f")
+    return str(value)

@@ -76,7 +76,8 @@ def _deliver(
     else:
         stamp = _stamp(month, delivery).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         writer = V2Writer(root, prefix, name, month.period, stamp, assembly, rows_per_file)
-    totals = {"rows": 0, "unblended": 0, "net_unblended": 0, "amortized": 0, "by_type": {}}
+    totals: dict[str, int] = {"rows": 0, "unblended": 0, "net_unblended": 0, "amortized": 0}
+    by_type: dict[str, int] = {}
 
     def emit(cols: dict) -> None:
         n = len(cols["identity_line_item_id"])
@@ -91,7 +92,7 @@ def _deliver(
         counts = pc.value_counts(cols["line_item_line_item_type"]).to_pylist()
         for item in counts:
             kind = item["values"]
-            totals["by_type"][kind] = totals["by_type"].get(kind, 0) + item["counts"]
+            by_type[kind] = by_type.get(kind, 0) + item["counts"]
 
     for chunk in gen.usage_chunks():
         emit(chunk)
@@ -106,7 +107,7 @@ def _deliver(
         "manifest_id": assembly,
         "files": len(writer.keys),
         "rows": totals["rows"],
-        "rows_by_line_item_type": dict(sorted(totals["by_type"].items())),
+        "rows_by_line_item_type": dict(sorted(by_type.items())),
         "unblended_cost": money_str(totals["unblended"]),
         "net_unblended_cost": money_str(totals["net_unblended"]),
         "amortized_cost": money_str(totals["amortized"]),

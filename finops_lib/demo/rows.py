@@ -68,6 +68,7 @@ STRING_COLUMNS = (
     "product_product_name",
     "product_servicecode",
     "product_sku",
+    "product_region",
     "product_region_code",
     "product_location",
     "product_instance_type",
@@ -752,6 +753,9 @@ class MonthGenerator:
         }
         for c, v in const.items():
             cols[c] = pa.array(np.full(n, v))
+        region = cols.get("product_region")
+        if not isinstance(region, pa.Array) or region.null_count == n:
+            cols["product_region"] = cols["product_region_code"]  # CUR v1's older name
         for c in STRING_COLUMNS:
             if c not in cols:
                 cols[c] = pa.nulls(n, pa.string())

@@ -206,7 +206,7 @@ def v2_table(cols: dict) -> pa.Table:
     n = len(cols["identity_line_item_id"])
     out: dict[str, pa.Array] = {}
     for c in STRING_COLUMNS:
-        if c in V2_TAGS or c in V2_PRODUCT_MAP or c == "cc_business_unit":
+        if c in V2_TAGS or c in V2_PRODUCT_MAP or c in ("cc_business_unit", "product_region"):
             continue
         out[c] = cols[c]
     for c in MONEY_COLUMNS:

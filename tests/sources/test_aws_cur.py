@@ -120,17 +120,31 @@ def _snapshot(path: Path) -> tuple:
         con.close()
 
 
-@pytest.fixture
-def good(generated, tmp_path: Path) -> dict:
-    """A private copy of the v1 bucket, imported once."""
+@pytest.fixture(scope="module")
+def imported_once(generated, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The v1 bucket and a warehouse with it imported (a template each test copies)."""
     export = generated.exports["v1"]
-    bucket = tmp_path / "bucket"
-    shutil.copytree(export.root, bucket)
-    s = _settings(tmp_path)
+    tmp = tmp_path_factory.mktemp("imported")
+    shutil.copytree(export.root, tmp / "bucket")
     result = import_aws(
-        s, bucket=str(bucket), prefix=export.prefix, export_name=export.name, cur_version="v1"
+        _settings(tmp),
+        bucket=str(tmp / "bucket"),
+        prefix=export.prefix,
+        export_name=export.name,
+        cur_version="v1",
     )
     assert sorted(p for _, p, _ in result.loaded) == list(MONTHS)
+    return tmp
+
+
+@pytest.fixture
+def good(generated, imported_once: Path, tmp_path: Path) -> dict:
+    """A private copy of the v1 bucket and of the warehouse it was imported into."""
+    export = generated.exports["v1"]
+    bucket = tmp_path / "bucket"
+    shutil.copytree(imported_once / "bucket", bucket)
+    shutil.copy(imported_once / "w.duckdb", tmp_path / "w.duckdb")
+    s = _settings(tmp_path)
     period_dir = bucket / export.prefix / export.name / "20260801-20260901"
     manifest = period_dir / f"{export.name}-Manifest.json"
     return {

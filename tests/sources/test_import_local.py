@@ -18,7 +18,7 @@ import pytest
 from finops_lib import db
 from finops_lib.config import load_settings
 from finops_lib.errors import InputError
-from finops_lib.pipeline import import_aws
+from finops_lib.pipeline import import_aws, import_configured
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample" / "aws_cur_v1_s3"
@@ -315,7 +315,7 @@ def test_configured_exports_side_by_side(tmp_path: Path) -> None:
         .override("aws", "download_dir", str(tmp_path / "dl"))
         .override("project", "publish_dir", str(Path(tmp_path / "dl").parent / "published"))
     )
-    result = import_aws(s)
+    result = import_configured(s)
     assert sorted((e, p) for e, p, _ in result.loaded) == [
         ("org-a", "2018-08"),
         ("org-b", "2018-08"),

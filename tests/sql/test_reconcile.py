@@ -146,3 +146,27 @@ def test_demo_exports_reconcile_exactly_on_every_period(tmp_path) -> None:  # no
     assert got == expected
     assert frame["ok"].all()
     assert failed(run_checks(con), "error") == []
+
+
+def test_reconcile_cli_exits_by_difference(tmp_path) -> None:  # noqa: ANN001
+    """`finops focus reconcile` on a warehouse file: 0 when equal (shown as 0), 1 on a difference."""
+    from typer.testing import CliRunner
+
+    from finops_lib.cli import app
+
+    path = tmp_path / "w.duckdb"
+    unblended = sum(D(r["line_item_unblended_cost"]) for r in ROWS)
+    amortized = sum(cid_amortized(r) for r in ROWS)
+    c = db.connect(path)
+    create_raw(c)
+    insert(c, *ROWS)
+    build(c)
+    c.close()
+    for shift, code in ((D(0), 0), (D("0.25"), 1)):
+        c = db.connect(path)
+        source_totals(c, unblended + shift, amortized)
+        c.close()
+        result = CliRunner().invoke(app, ["--database", str(path), "focus", "reconcile"])
+        assert result.exit_code == code, result.output
+        assert ("-0.25" in result.output) is (code == 1)
+        assert "E-" not in result.output
