@@ -320,6 +320,7 @@ def test_configured_exports_side_by_side(tmp_path: Path) -> None:
         ("org-a", "2018-08"),
         ("org-b", "2018-08"),
     ]
+    assert result.published and Path(result.published).is_file()  # the snapshot readers open
     con = db.connect(tmp_path / "w.duckdb", read_only=True)
     per = con.execute(
         "select x_export_name, count(*), sum(line_item_unblended_cost) from raw_aws.cur group by all order by 1"
