@@ -90,3 +90,21 @@ def _sample_value(con, variable: str) -> str:
     if variable == "tag_key":
         return "team"
     raise AssertionError(f"no sample value for {variable}")
+
+
+@pytest.mark.skipif(
+    __import__("finops_lib.official_validator", fromlist=["x"]).find_python312() is None,
+    reason="the official validator needs a local Python 3.12 and none was found",
+)
+def test_demo_focus_export_passes_the_official_validator(demo_run, tmp_path):
+    from finops_lib import official_validator
+    from finops_lib.export import export
+
+    work, result = demo_run
+    assert result.returncode == 0
+    con = duckdb.connect(str(work / "finops.duckdb"), read_only=True)
+    path = tmp_path / "focus-1.2.parquet"
+    export(con, path, focus_version="1.2", fmt="parquet")
+    outcome = official_validator.run(path)
+    assert outcome.total > 500
+    assert outcome.real_failures == [], outcome.real_failures
