@@ -65,7 +65,6 @@ class ImportResult:
     loaded: list[tuple[str, str, int]] = field(default_factory=list)  # (export, period, rows)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (export, period)
     build: Any = None
-    build_error: str | None = None
     published: str | None = None
     seconds: float = 0.0
 
@@ -245,12 +244,8 @@ def load_delivery(
 def _build(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
     if not result.loaded:
         return
-    try:
-        from finops_lib.build import build
-    except ImportError as exc:  # pragma: no cover - build.py is written concurrently
-        result.build_error = f"finops_lib.build not importable: {exc}"
-        log.warning(result.build_error)
-        return
+    from finops_lib.build import build
+
     result.build = build(con, changed=result.changed)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -62,27 +61,15 @@ def _frame(result: Any) -> pl.DataFrame:
     return pl.DataFrame({"result": [str(result)]})
 
 
-def _optional(module: str, function: str) -> Any | None:
-    try:
-        return getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError):
-        log.info("%s.%s is not available", module, function)
-        return None
-
-
 def conformance(con: duckdb.DuckDBPyConnection, period: str | None = None) -> Outcome:
     """FOCUS conformance of ``focus.cost_and_usage`` (``finops_lib.checks.run_checks``), failures first.
 
     One row per rule: rule id, severity, failing rows, error (a rule that could not run), spec text.
     """
-    run_checks = _optional("finops_lib.checks", "run_checks")
-    if run_checks is None:
-        return Outcome(
-            pl.DataFrame(),
-            "Conformance checks are not available in this version (finops_lib.checks).",
-        )
-    results = run_checks(con, period=period) if period else run_checks(con)
-    if results and all(hasattr(r, "rule") and hasattr(r, "failing") for r in results):
+    from finops_lib.checks import run_checks
+
+    results = run_checks(con, period=period)
+    if results:
         frame = pl.DataFrame(
             {
                 "rule": [r.rule.rule_id for r in results],
@@ -114,12 +101,8 @@ def conformance(con: duckdb.DuckDBPyConnection, period: str | None = None) -> Ou
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> Outcome:
-    """Source totals against FOCUS totals from ``finops_lib.reconcile.reconcile`` (when installed)."""
-    reconcile = _optional("finops_lib.reconcile", "reconcile")
-    if reconcile is None:
-        return Outcome(
-            pl.DataFrame(),
-            "Reconciliation is not available in this version (finops_lib.reconcile).",
-        )
+    """Source totals against FOCUS totals from ``finops_lib.reconcile.reconcile``."""
+    from finops_lib.reconcile import reconcile
+
     frame = _frame(reconcile(con))
     return Outcome(frame, f"{frame.height} reconciliation rows.")

@@ -65,8 +65,6 @@ def import_cur(
         f"loaded {len(result.loaded)} period(s), {result.rows:,} rows; skipped {len(result.skipped)}"
         f" already loaded; {result.seconds:.1f}s"
     )
-    if result.build_error:
-        console.print(f"[yellow]FOCUS build skipped: {result.build_error}[/]")
 
 
 @app.command("list-manifests")

@@ -716,8 +716,6 @@ class MonthGenerator:
                     line_item_line_item_description="Sales tax on AWS usage",
                 )
             )
-        for r in rows:
-            r["identity_line_item_id"] = None
         ids = self._ids(len(rows)).to_pylist()
         for r, i in zip(rows, ids, strict=True):
             r["identity_line_item_id"] = i

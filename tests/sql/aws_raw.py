@@ -81,10 +81,8 @@ NEEDED: dict[str, str] = {
 
 def raw_columns() -> dict[str, str]:
     """Column -> DuckDB type of ``raw_aws.cur`` (canonical list when ingestion provides it)."""
-    try:
-        from finops_lib.sources.aws_cur import settings
-    except ImportError:
-        return dict(NEEDED)
+    from finops_lib.sources.aws_cur import settings
+
     cols = {**settings.CANONICAL_COLUMNS, **settings.META_COLUMNS}
     missing = set(NEEDED) - set(cols)
     assert not missing, f"the FOCUS mapping reads columns the ingestion does not promise: {missing}"
