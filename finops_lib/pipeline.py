@@ -32,11 +32,12 @@ from finops_lib.errors import InputError
 from finops_lib.sources.aws_cur import discover, focus_types
 from finops_lib.sources.aws_cur.helpers import Delivery, safe_local_path
 from finops_lib.sources.aws_cur.reader import (
+    Plan,
     _bad_file,
-    cur_select,
+    cur_plan,
     describe,
-    focus_select,
-    relation,
+    focus_plan,
+    number_rows,
     unpack,
 )
 from finops_lib.sources.aws_cur.store import LocalStore, Store, open_store
@@ -169,7 +170,7 @@ def load_delivery(
     is_focus = delivery.cur_version == "focus"
     table = "raw_aws.focus" if is_focus else "raw_aws.cur"
     export_col = "x_load_export_name" if is_focus else "x_export_name"
-    plans: list[tuple[str, str, dict[str, object]]] = []
+    plans: list[tuple[Plan, dict[str, object]]] = []
     extras: dict[str, str] = {}
     for key, path in files:
         meta: dict[str, object] = {"x_provider": "AWS", export_col: spec.name}
@@ -183,11 +184,13 @@ def load_delivery(
         }
         cols = describe(con, path, key)
         if is_focus:
-            sel, ex = focus_select(cols, key, meta, focus_types())
+            plan = focus_plan(path, cols, key, meta, focus_types())
         else:
-            sel, ex = cur_select(cols, key, meta)
-        extras |= ex
-        plans.append((sel, relation(path), meta))
+            plan = cur_plan(path, cols, key, meta)
+        extras |= plan.extras
+        plans.append((plan, meta))
+    # x_source_row is numbered from the row ids of the insert (reader.number_rows)
+    con.execute("SET preserve_insertion_order = true")
     con.execute("BEGIN TRANSACTION")
     try:
         state.add_columns(con, table, extras)
@@ -195,11 +198,15 @@ def load_delivery(
             f"DELETE FROM {table} WHERE x_provider = 'AWS' AND {export_col} = $e AND x_billing_period = $p",  # noqa: S608 - fixed names
             {"e": spec.name, "p": delivery.period},
         )
-        for (sel, rel, meta), (key, _) in zip(plans, files, strict=True):
+        for (plan, meta), (key, _) in zip(plans, files, strict=True):
             try:
-                con.execute(f"INSERT INTO {table} BY NAME SELECT\n  {sel}\nFROM {rel}", meta)  # noqa: S608 - quoted idents
+                con.execute(
+                    f"INSERT INTO {table} BY NAME SELECT\n  {plan.select}\nFROM {plan.source}",  # noqa: S608 - quoted idents
+                    meta,
+                )
             except duckdb.Error as exc:
                 raise _bad_file(key, exc) from None
+            number_rows(con, table, load_id, key)
         rows = con.execute(
             f"SELECT count(*) FROM {table} WHERE x_load_id = $l",  # noqa: S608 - fixed table name
             {"l": load_id},

@@ -52,10 +52,25 @@ def ensure_raw(con: duckdb.DuckDBPyConnection, focus_types: dict[str, str] | Non
     cols = {**CANONICAL_COLUMNS, **META_COLUMNS}
     ddl = ", ".join(f"{quote_ident(c)} {t}" for c, t in cols.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS raw_aws.cur ({ddl})")
+    _maps_to_json(con)
     if focus_types is not None:
         cols = {**focus_types, **FOCUS_META_COLUMNS}
         ddl = ", ".join(f"{quote_ident(c)} {t}" for c, t in cols.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS raw_aws.focus ({ddl})")
+
+
+def _maps_to_json(con: duckdb.DuckDBPyConnection) -> None:
+    """Convert the MAP columns of a ``raw_aws.cur`` written by an older version to JSON text."""
+    old = con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw_aws'"
+        " and table_name = 'cur' and data_type like 'MAP%'"
+    ).fetchall()
+    for (col,) in old:
+        ident = quote_ident(col)
+        con.execute(
+            f"ALTER TABLE raw_aws.cur ALTER {ident} TYPE VARCHAR"
+            f" USING NULLIF(CAST(to_json({ident}) AS VARCHAR), '{{}}')"
+        )
 
 
 def add_columns(con: duckdb.DuckDBPyConnection, table: str, wanted: dict[str, str]) -> list[str]:

@@ -1,7 +1,8 @@
 -- staging.aws_cur: one row per AWS CUR line item (CUR v1 and CUR 2.0 alike), renamed and cast only.
 -- requires: raw_aws.cur
--- Keeps the CUR 2.0 snake_case names; '' becomes NULL; product attributes that CUR 2.0 keeps in the
--- `product` map are pulled out here (v1 product/* columns are packed into the same map on load).
+-- Keeps the CUR 2.0 snake_case names; '' becomes NULL. The product attributes read here are canonical
+-- raw columns (v1 product/* columns, or taken out of the CUR 2.0 `product` map on load); the maps
+-- (resource_tags, cost_category) are JSON object text (docs/CONTRACTS.md).
 -- Targets: FOCUS 1.2 (+1.3 columns) via queries/focus/sources/aws_cur.sql.
 with source as (
     select * from raw_aws.cur
@@ -38,6 +39,10 @@ with source as (
         cast(null as varchar) as product_product_family,
         cast(null as varchar) as product_instance_type,
         cast(null as varchar) as product_region_code,
+        cast(null as varchar) as product_region,
+        cast(null as varchar) as product_product_name,
+        cast(null as varchar) as product_operating_system,
+        cast(null as varchar) as product_storage_class,
         cast(null as varchar) as pricing_term,
         cast(null as varchar) as pricing_unit,
         cast(null as varchar) as pricing_rate_code,
@@ -55,9 +60,8 @@ with source as (
         cast(null as decimal(38, 10)) as savings_plan_savings_plan_effective_cost,
         cast(null as decimal(38, 10)) as savings_plan_total_commitment_to_date,
         cast(null as decimal(38, 10)) as savings_plan_used_commitment,
-        cast(null as map(varchar, varchar)) as resource_tags,
-        cast(null as map(varchar, varchar)) as cost_category,
-        cast(null as map(varchar, varchar)) as product,
+        cast(null as varchar) as resource_tags,
+        cast(null as varchar) as cost_category,
         cast(null as varchar) as x_provider,
         cast(null as varchar) as x_export_name,
         cast(null as varchar) as x_cur_version,
@@ -111,13 +115,10 @@ renamed as (
         nullif(product_sku, '') as sku,
         nullif(product_product_family, '') as product_family,
         nullif(product_instance_type, '') as instance_type,
-        coalesce(nullif(product_region_code, ''), nullif(product['region'], '')) as region_code,
-        coalesce(
-            nullif(product['product_name'], ''), nullif(product['productName'], ''),
-            nullif(product['ProductName'], '')
-        ) as product_name,
-        nullif(product['operating_system'], '') as operating_system,
-        nullif(product['storage_class'], '') as storage_class,
+        coalesce(nullif(product_region_code, ''), nullif(product_region, '')) as region_code,
+        nullif(product_product_name, '') as product_name,
+        nullif(product_operating_system, '') as operating_system,
+        nullif(product_storage_class, '') as storage_class,
         -- pricing
         nullif(pricing_term, '') as pricing_term,
         nullif(pricing_unit, '') as pricing_unit,
@@ -136,7 +137,7 @@ renamed as (
         cast(savings_plan_savings_plan_effective_cost as decimal(38, 10)) as savings_plan_effective_cost,
         cast(savings_plan_total_commitment_to_date as decimal(38, 10)) as savings_plan_total_commitment,
         cast(savings_plan_used_commitment as decimal(38, 10)) as savings_plan_used_commitment,
-        -- maps
+        -- maps (JSON object text)
         resource_tags,
         cost_category
     from source

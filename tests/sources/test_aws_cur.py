@@ -335,7 +335,7 @@ def test_v1_zip_with_leading_slash_keys_and_map_packing(tmp_path: Path) -> None:
     con = db.connect(s.database, read_only=True)
     try:
         got = con.execute(
-            "select sum(line_item_unblended_cost), count(*), count(cost_category['cost_env'])"
+            "select sum(line_item_unblended_cost), count(*), count(json_extract_string(cost_category, '$.cost_env'))"
             " from raw_aws.cur"
         ).fetchone()
         totals = con.execute(

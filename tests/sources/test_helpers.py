@@ -45,7 +45,7 @@ def test_classify_packs_v1_map_categories() -> None:
 
 def test_contract_columns_are_canonical() -> None:
     contract = (Path(__file__).resolve().parents[2] / "docs" / "CONTRACTS.md").read_text()
-    section = contract.split("so `CANONICAL_COLUMNS` must contain them:")[1].split("; and from")[0]
+    section = contract.split("so `CANONICAL_COLUMNS` must contain them:")[1].split(".\n")[0]
     names = [n.strip(" `\n") for n in section.split(",")]
     assert names and all(n in CANONICAL_COLUMNS for n in names), set(names) - set(CANONICAL_COLUMNS)
 

@@ -6,6 +6,7 @@ CUR 2.0 columns the FOCUS mapping reads, with the contract's types.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import duckdb
@@ -15,11 +16,8 @@ from finops_lib import sql
 D = "DECIMAL(38,10)"
 T = "TIMESTAMPTZ"
 V = "VARCHAR"
-MAPS = {
-    "resource_tags": "MAP(VARCHAR, VARCHAR)",
-    "cost_category": "MAP(VARCHAR, VARCHAR)",
-    "product": "MAP(VARCHAR, VARCHAR)",
-}
+# the map columns are compact JSON object text (docs/CONTRACTS.md); a row may give them as dicts
+MAPS = {"resource_tags": V, "cost_category": V, "product": V}
 NEEDED: dict[str, str] = {
     "bill_bill_type": V,
     "bill_billing_entity": V,
@@ -50,6 +48,10 @@ NEEDED: dict[str, str] = {
     "product_product_family": V,
     "product_instance_type": V,
     "product_region_code": V,
+    "product_region": V,
+    "product_product_name": V,
+    "product_operating_system": V,
+    "product_storage_class": V,
     "pricing_term": V,
     "pricing_unit": V,
     "pricing_rate_code": V,
@@ -140,11 +142,14 @@ def insert(con: duckdb.DuckDBPyConnection, *rows: dict[str, Any]) -> None:
     start = con.execute("select count(*) from raw_aws.cur").fetchone()[0]  # type: ignore[index]
     for i, row in enumerate(rows, start=start + 1):
         values = {**BASE, "x_source_row": i, **row}
+        for m in MAPS:
+            if isinstance(values.get(m), dict):
+                values[m] = json.dumps(values[m], separators=(",", ":"))
         names = [n for n in values if n in cols]
         unknown = set(values) - set(cols)
         assert not unknown, f"not raw columns: {unknown}"
         placeholders = ", ".join(
-            f"cast(${j} as {cols[n]})" if n not in MAPS else f"${j}" for j, n in enumerate(names, 1)
+            f"cast(${j} as {cols[n]})" for j, n in enumerate(names, 1)
         )
         con.execute(
             f"insert into raw_aws.cur ({', '.join(sql.quote_ident(n) for n in names)}) "

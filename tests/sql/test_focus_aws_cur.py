@@ -385,7 +385,7 @@ def test_untagged_row_has_null_tags_and_cost_categories_are_kept(
 def test_unknown_product_code_falls_back_to_other(con: duckdb.DuckDBPyConnection) -> None:
     (row,) = focus(
         con,
-        {**USAGE, "line_item_product_code": "AmazonNewThing", "product": {"product_name": "New"}},
+        {**USAGE, "line_item_product_code": "AmazonNewThing", "product_product_name": "New"},
     )
     assert (row["ServiceName"], row["ServiceCategory"], row["ServiceSubcategory"]) == (
         "New",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -38,14 +40,34 @@ def unpack(path: Path) -> Path:
     return target
 
 
-def relation(path: Path) -> str:
-    """The DuckDB table function reading ``path`` (parquet, or CSV with every column VARCHAR)."""
-    lit = "'" + str(path).replace("'", "''") + "'"
-    if ".parquet" in path.name.lower():
+def is_parquet(path: Path) -> bool:
+    """Whether ``path`` is a parquet file (by name, as AWS names them)."""
+    return ".parquet" in path.name.lower()
+
+
+def relation(path: Path, types: dict[str, str] | None = None) -> str:
+    """The DuckDB table function reading ``path``.
+
+    Parquet is read as typed by its writer. CSV is read with the dialect fixed (comma, ``"`` quoting:
+    a corrupt or truncated file is then an error instead of a silent one-column fallback of the
+    sniffer) and, when ``types`` is given, with exactly those columns and types, so that the parser
+    itself converts amounts and dates (parallel, no second pass); without ``types`` every column is
+    VARCHAR (what :func:`describe` uses to read the header).
+    """
+    lit = sql_literal(str(path))
+    if is_parquet(path):
         return f"read_parquet({lit}, hive_partitioning=false)"
-    # CUR CSV is always comma-delimited with '"' quoting: fixing the dialect makes a corrupt or
-    # truncated file an error instead of a silent one-column fallback of the sniffer
-    return f"read_csv({lit}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"')"
+    dialect = "header=true, delim=',', quote='\"', escape='\"'"
+    if types is None:
+        return f"read_csv({lit}, {dialect}, all_varchar=true)"
+    cols = ", ".join(f"{sql_literal(n)}: {sql_literal(t)}" for n, t in types.items())
+    return f"read_csv({lit}, {dialect}, auto_detect=false, columns={{{cols}}})"
+
+
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal (for the file paths and column names of table functions,
+    which DuckDB does not accept as bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def describe(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> list[tuple[str, str]]:
@@ -69,44 +91,90 @@ def _bad_file(label: str, exc: Exception) -> InputError:
 
 def _cast(expr: str, src_type: str, dst_type: str) -> str:
     if src_type == "VARCHAR":
-        expr = f"NULLIF(TRIM({expr}), '')"
+        expr = f"NULLIF({expr}, '')"
     if src_type == dst_type:
         return expr
     return f"CAST({expr} AS {dst_type})"
 
 
-def cur_select(
-    columns: list[tuple[str, str]], label: str, meta: dict[str, object]
-) -> tuple[str, dict[str, str]]:
-    """``SELECT`` list mapping a CUR file's columns to ``raw_aws.cur``, and its extra columns.
+def _json_text(src: str, src_type: str) -> str:
+    """A map column as compact JSON object text; NULL when empty.
 
-    Canonical columns are cast to their declared type (typed NULL when absent); v1
-    ``resourceTags/*``, ``costCategory/*`` and ``product/*`` are packed into MAPs; other columns are
-    kept as VARCHAR under their snake_case name. ``meta`` values become ``$x_*`` parameters.
+    Native MAPs (CUR 2.0 parquet) are serialised; JSON text (CUR 2.0 CSV) is parsed once, so a
+    malformed value is an error that names the file, and re-serialised compactly.
+    """
+    if src_type.startswith("MAP"):
+        return f"NULLIF(CAST(to_json({src}) AS VARCHAR), '{{}}')"
+    return f"NULLIF(CAST(json(NULLIF(CAST({src} AS VARCHAR), '')) AS VARCHAR), '{{}}')"
+
+
+def _json_pack(items: list[tuple[str, str]]) -> str:
+    """CUR v1 ``<category>/<key>`` columns packed into one JSON object text, without NULL or ''
+    values; NULL when no value is set. String concatenation, not a MAP: a MAP costs several times
+    more to build and to store, and the FOCUS build only needs the JSON."""
+    parts = ", ".join(
+        f"CASE WHEN {src} <> '' THEN {sql_literal(json.dumps(key) + ':')} || to_json({src}) END"
+        for key, src in items
+    )
+    return f"NULLIF('{{' || concat_ws(',', {parts}) || '}}', '{{}}')"
+
+
+@dataclass
+class Plan:
+    """How one file is loaded: ``INSERT INTO <raw> BY NAME SELECT <select> FROM <source>``.
+
+    Absent canonical columns are left out (NULL). ``x_source_row`` is numbered after the insert
+    (:func:`number_rows`), not by a window function, which would hold the whole file in memory.
+    """
+
+    select: str
+    source: str
+    extras: dict[str, str]
+
+
+def cur_plan(
+    path: Path, columns: list[tuple[str, str]], label: str, meta: dict[str, object]
+) -> Plan:
+    """The plan mapping a CUR v1 / CUR 2.0 file's columns to ``raw_aws.cur``.
+
+    Canonical columns get their declared type (for CSV the reader parses them, for parquet they are
+    cast); v1 ``resourceTags/*``, ``costCategory/*`` and ``product/*`` are packed into JSON object
+    text; CUR 2.0 maps are serialised to the same JSON text, and the canonical ``product_*``
+    attributes are taken out of its ``product`` map; other columns are kept as VARCHAR under their
+    snake_case name. ``meta`` values become ``$x_*`` parameters.
 
     Raises:
         InputError: a required column is missing.
     """
+    csv = not is_parquet(path)
     select: dict[str, str] = {}
+    csv_types: dict[str, str] = {}
     packs: dict[str, list[tuple[str, str]]] = {}
+    product_map: tuple[str, str] | None = None
     extras: dict[str, str] = {}
     for name, typ in columns:
+        csv_types[name] = "VARCHAR"
         if name.upper() == "BILLING_PERIOD":
             continue
         target, key = classify_column(name)
         src = quote_ident(name)
+        canonical = CANONICAL_COLUMNS.get(target)
         if key is not None:
             packs.setdefault(target, []).append((key, src))
-            if f"product_{key}" in CANONICAL_COLUMNS and target == "product":
-                select[f"product_{key}"] = _cast(src, typ, CANONICAL_COLUMNS[f"product_{key}"])
+            if target == "product" and f"product_{key}" in CANONICAL_COLUMNS:
+                select[f"product_{key}"] = src if csv else _cast(src, typ, "VARCHAR")
         elif target in MAP_COLUMNS:
-            select[target] = (
-                src if typ.startswith("MAP") else f"CAST(NULL AS {MAP_COLUMNS[target]})"
-            )
-        elif target in CANONICAL_COLUMNS:
-            select[target] = _cast(src, typ, CANONICAL_COLUMNS[target])
+            select[target] = _json_text(src, typ)
+            if target == "product":
+                product_map = (src, typ)
+        elif canonical is not None:
+            if csv:
+                csv_types[name] = canonical
+                select[target] = src
+            else:
+                select[target] = _cast(src, typ, canonical)
         elif target and target not in select and not target.startswith("x_"):
-            select[target] = f"CAST({_cast(src, typ, 'VARCHAR')} AS VARCHAR)"
+            select[target] = src if csv else f"CAST({_cast(src, typ, 'VARCHAR')} AS VARCHAR)"
             extras[target] = "VARCHAR"
     missing = [c for c in REQUIRED_COLUMNS if c not in select]
     if missing:
@@ -115,29 +183,31 @@ def cur_select(
             hint="is the report a cost and usage report with line items? check --cur-version",
         )
     for target, items in packs.items():
-        entries = ", ".join(
-            f"struct_pack(k := '{k.replace(chr(39), chr(39) * 2)}', v := NULLIF(TRIM(CAST({s} AS VARCHAR)), ''))"
-            for k, s in items
-        )
-        select[target] = (
-            f"map_from_entries(list_filter([{entries}], e -> e.v IS NOT NULL))"
-            if target != "discount"
-            else f"CAST(NULL AS {MAP_COLUMNS[target]})"
-        )
-    parts = [
-        f"{select.get(c, f'CAST(NULL AS {t})')} AS {quote_ident(c)}"
-        for c, t in CANONICAL_COLUMNS.items()
-    ]
+        select[target] = _json_pack(items)
+    if product_map is not None:
+        src, typ = product_map
+        for col in CANONICAL_COLUMNS:
+            if col.startswith("product_") and col not in select:
+                key = col.removeprefix("product_")
+                select[col] = (
+                    f"NULLIF({src}[{sql_literal(key)}], '')"
+                    if typ.startswith("MAP")
+                    else f"NULLIF(json_extract_string({select['product']}, {sql_literal('$.' + key)}), '')"
+                )
+    parts = [f"{select[c]} AS {quote_ident(c)}" for c in CANONICAL_COLUMNS if c in select]
     parts += [f"{select[c]} AS {quote_ident(c)}" for c in extras]
     parts += [f"CAST(${k} AS VARCHAR) AS {quote_ident(k)}" for k in meta]
-    parts.append('CAST(row_number() OVER () AS BIGINT) AS "x_source_row"')
-    return ",\n  ".join(parts), extras
+    return Plan(",\n  ".join(parts), relation(path, csv_types if csv else None), extras)
 
 
-def focus_select(
-    columns: list[tuple[str, str]], label: str, meta: dict[str, object], focus_types: dict[str, str]
-) -> tuple[str, dict[str, str]]:
-    """``SELECT`` list mapping an AWS FOCUS export file to ``raw_aws.focus`` (typed NULLs for absent)."""
+def focus_plan(
+    path: Path,
+    columns: list[tuple[str, str]],
+    label: str,
+    meta: dict[str, object],
+    focus_types: dict[str, str],
+) -> Plan:
+    """The plan mapping an AWS FOCUS export file to ``raw_aws.focus`` (absent columns NULL)."""
     have = dict(columns)
     missing = [c for c in FOCUS_REQUIRED_COLUMNS if c not in have]
     if missing:
@@ -145,24 +215,41 @@ def focus_select(
             f"{label} lacks required FOCUS column(s) {', '.join(missing)}",
             hint="is this a FOCUS export? use --cur-version v1/v2 for CUR",
         )
+    csv = not is_parquet(path)
+    csv_types = {name: "VARCHAR" for name, _ in columns}
     parts: list[str] = []
     extras: dict[str, str] = {}
     for col, typ in focus_types.items():
-        if col in have:
-            src = quote_ident(col)
-            expr = (
-                f"CAST(to_json({src}) AS VARCHAR)"
-                if col == "Tags" and not have[col] == "VARCHAR"
-                else _cast(src, have[col], typ)
-            )
+        if col not in have:
+            continue
+        src = quote_ident(col)
+        if col == "Tags":
+            expr = _json_text(src, have[col])
+        elif csv:
+            csv_types[col] = typ
+            expr = src
         else:
-            expr = f"CAST(NULL AS {typ})"
-        parts.append(f"{expr} AS {quote_ident(col)}")
+            expr = _cast(src, have[col], typ)
+        parts.append(f"{expr} AS {src}")
     for col, _typ in columns:
         if col in focus_types or col.lower() == "billing_period" or col in meta:
             continue
         parts.append(f"CAST({quote_ident(col)} AS VARCHAR) AS {quote_ident(col)}")
         extras[col] = "VARCHAR"
     parts += [f"CAST(${k} AS VARCHAR) AS {quote_ident(k)}" for k in meta]
-    parts.append('CAST(row_number() OVER () AS BIGINT) AS "x_source_row"')
-    return ",\n  ".join(parts), extras
+    return Plan(",\n  ".join(parts), relation(path, csv_types if csv else None), extras)
+
+
+def number_rows(con: duckdb.DuckDBPyConnection, table: str, load_id: str, key: str) -> None:
+    """Set ``x_source_row`` (1-based, in file order) on the rows just inserted from ``key``.
+
+    Inside the load's transaction the appended rows have consecutive row ids in file order (DuckDB
+    preserves insertion order, the default), so the row number is the row id minus the file's
+    first; this is an in-place update of one column instead of a window over the whole file.
+    """
+    where = "x_load_id = $l AND x_source_file = $k"
+    con.execute(
+        f"UPDATE {table} SET x_source_row = rowid - (SELECT min(rowid) FROM {table} WHERE {where}) + 1 "  # noqa: S608 - fixed table name
+        f"WHERE {where}",
+        {"l": load_id, "k": key},
+    )

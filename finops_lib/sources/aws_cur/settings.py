@@ -31,7 +31,11 @@ _VARCHAR = (
     "product_product_family",
     "product_instance_type",
     "product_region_code",
+    "product_region",
     "product_servicecode",
+    "product_product_name",
+    "product_operating_system",
+    "product_storage_class",
     "pricing_term",
     "pricing_unit",
     "pricing_rate_code",
@@ -75,15 +79,17 @@ _DECIMAL = (
     "discount_bundled_discount",
 )
 
-#: The MAP columns: CUR 2.0 delivers them natively; CUR v1 ``<category>/<key>`` columns are packed.
+#: The map columns, stored as compact JSON object text (NULL when empty): CUR 2.0 delivers them as
+#: MAPs (parquet) or JSON (CSV); CUR v1 ``<category>/<key>`` columns are packed into them. Text, not
+#: a DuckDB MAP: building and storing MAPs cost several times more on load (bench/RESULTS.md).
 MAP_COLUMNS: dict[str, str] = {
-    "resource_tags": "MAP(VARCHAR, VARCHAR)",
-    "cost_category": "MAP(VARCHAR, VARCHAR)",
-    "product": "MAP(VARCHAR, VARCHAR)",
-    "discount": "MAP(VARCHAR, DOUBLE)",
+    "resource_tags": VC,
+    "cost_category": VC,
+    "product": VC,
+    "discount": VC,
 }
 
-#: CUR v1 header category -> the MAP column its columns are packed into.
+#: CUR v1 header category -> the map column its columns are packed into.
 V1_MAP_CATEGORIES: dict[str, str] = {
     "resourceTags": "resource_tags",
     "costCategory": "cost_category",

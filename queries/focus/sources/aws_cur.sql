@@ -9,7 +9,7 @@
 --   * EDP / private-rate / bundled / SPP / RI-volume discounts stay separate Credit rows at unblended
 --     (never folded into net cost as well, so nothing is subtracted twice).
 --   * Refunds of an earlier period: original category + ChargeClass 'Correction'; in-period: Credit.
-with cur as (
+with cur as not materialized (
     select * from staging.aws_cur
 ),
 
@@ -19,6 +19,32 @@ services as (
 
 regions as (
     select * from staging.lookup_aws_regions
+),
+
+-- PricingUnit in FOCUS UnitFormat, once per distinct CUR unit (a handful) instead of per row: time
+-- units spelled out and plural after '-' (Hrs -> Hours, GB-Mo -> GB-Months, Obj-Month -> Obj-Months),
+-- and inner '-' of a compound unit made a space (Lambda-GB-Second -> Lambda GB-Seconds)
+units as (
+    select
+        pricing_unit,
+        case
+            when regexp_matches(unit_spelled, '^.+-.+-(Hours|Months|Seconds|Days)$') then
+                replace(regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 1), '-', ' ')
+                || '-' || regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 2)
+            else unit_spelled
+        end as unit_focus
+    from (
+        select
+            pricing_unit,
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+                pricing_unit,
+                '^(Hrs?|hours?|Hour)$', 'Hours'),
+                '-(Hrs?|hrs?|Hour|hour|hours)$', '-Hours'),
+                '-(Mo|mo|Month|month|months|Mos)$', '-Months'),
+                '-(Second|second|seconds|Sec|sec)$', '-Seconds'),
+                '-(Day|day|days)$', '-Days') as unit_spelled
+        from (select distinct pricing_unit from cur where pricing_unit is not null)
+    )
 ),
 
 classified as (
@@ -47,6 +73,9 @@ classified as (
             product_code like 'AWSSupport%'
             or product_code in ('AWSDeveloperSupport', 'OCBPremiumSupport')
         ) as is_support,
+        -- the Name tag candidates (ResourceName), one JSON parse
+        json_extract_string(resource_tags, ['$."user:Name"', '$.user_name', '$.user_Name'])
+            as name_tags,
         -- unused commitment, the part CID books on the fee row (SOURCES_AND_MAPPINGS §4)
         case line_item_type
             when 'RIFee' then coalesce(reservation_unused_amortized_upfront_fee, 0)
@@ -233,8 +262,8 @@ mapped as (
         case when region_code is not null then coalesce(region_name, region_code) end as RegionName,
         resource_id as ResourceId,
         -- ResourceName: the Name tag; never the system id
-        case when resource_id is not null then coalesce(
-            resource_tags['user:Name'], resource_tags['user_name'], resource_tags['user_Name']
+        case when resource_id is not null and resource_tags is not null then coalesce(
+            name_tags[1], name_tags[2], name_tags[3]
         ) end as ResourceName,
         -- ResourceType: the product family (e.g. 'Compute Instance'), else '<service> resource'
         case when resource_id is not null then coalesce(product_family, service_name || ' resource') end
@@ -258,18 +287,13 @@ mapped as (
             as SubAccountName,
         case when usage_account_id is not null then 'AWS Account' end as SubAccountType,
         -- Tags policy: `user:`/`user_` stripped (user tags keep their own name), AWS tags get the
-        -- provider prefix `aws:` (CUR 2.0 `aws_created_by` -> `aws:created_by`); other keys as delivered
-        case when cardinality(resource_tags) > 0 then to_json(map_from_entries(list_transform(
-            map_entries(resource_tags),
-            e -> {
-                'key': case
-                    when starts_with(e.key, 'user:') or starts_with(e.key, 'user_') then e.key[6:]
-                    when starts_with(e.key, 'aws_') then 'aws:' || e.key[5:]
-                    else e.key
-                end,
-                'value': e.value
-            }
-        ))) end as Tags,
+        -- provider prefix `aws:` (CUR 2.0 `aws_created_by` -> `aws:created_by`); other keys as delivered.
+        -- resource_tags is compact JSON object text (the loader writes it), so a key is exactly a
+        -- '"' right after '{' or ','; inside a string value every '"' is escaped ('\"'). Rewriting
+        -- the key prefixes in the text is therefore exact, and much cheaper than a map round trip.
+        cast(regexp_replace(regexp_replace(
+            resource_tags, '([{,])"user[:_]', '\1"', 'g'), '([{,])"aws_', '\1"aws:', 'g'
+        ) as json) as Tags,
         x_provider,
         x_export_name,
         x_billing_period,
@@ -284,7 +308,7 @@ mapped as (
         operation as x_operation,
         public_on_demand_cost as x_public_on_demand_cost,
         net_unblended_cost as x_net_unblended_cost,
-        case when cardinality(cost_category) > 0 then to_json(cost_category) end as x_cost_categories,
+        cast(cost_category as json) as x_cost_categories,
         -- helpers for the unused rows, dropped below
         unused_amount,
         reservation_unused_quantity,
@@ -311,29 +335,11 @@ mapped as (
                 case when sku is null or rate_code is null or starts_with(rate_code, sku)
                     then coalesce(rate_code, sku) else sku || '.' || rate_code end
             end as sku_price_id,
-            -- PricingUnit in FOCUS UnitFormat: time units spelled out and plural after '-'
-            -- (Hrs -> Hours, GB-Mo -> GB-Months, Obj-Month -> Obj-Months), and inner '-' of a
-            -- compound unit made a space (Lambda-GB-Second -> Lambda GB-Seconds)
-            case
-                when regexp_matches(unit_spelled, '^.+-.+-(Hours|Months|Seconds|Days)$') then
-                    replace(regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 1), '-', ' ')
-                    || '-' || regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 2)
-                else unit_spelled
-            end as unit_focus
-        from (
-            select
-                categorised.*,
-                regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                    pricing_unit,
-                    '^(Hrs?|hours?|Hour)$', 'Hours'),
-                    '-(Hrs?|hrs?|Hour|hour|hours)$', '-Hours'),
-                    '-(Mo|mo|Month|month|months|Mos)$', '-Months'),
-                    '-(Second|second|seconds|Sec|sec)$', '-Seconds'),
-                    '-(Day|day|days)$', '-Days') as unit_spelled
-            from categorised
-        ) as categorised
+            units.unit_focus
+        from categorised
         left join services on services.product_code = categorised.product_code
         left join regions on regions.region_id = categorised.region_code
+        left join units on units.pricing_unit = categorised.pricing_unit
     ) as joined
 ),
 
@@ -351,46 +357,62 @@ priced as (
     from mapped
 ),
 
-unused_commitment as (
-    -- Synthetic 'Unused' rows (FOCUS EffectiveCost rule): one per RIFee / SavingsPlanRecurringFee row
-    -- with unused commitment; Usage, BilledCost 0, EffectiveCost = the unused amortised amount.
+expanded as (
+    -- Synthetic 'Unused' rows (FOCUS EffectiveCost rule): one more row for each RIFee /
+    -- SavingsPlanRecurringFee row with unused commitment. The row is doubled with unnest in one
+    -- streaming pass: a union of the mapped rows with a filtered copy of them would make DuckDB
+    -- buffer every mapped row (a CTE read twice is materialised).
     select
-        * replace (
-            cast(0 as decimal(38, 10)) as BilledCost,
-            'Usage' as ChargeCategory,
-            'Usage-Based' as ChargeFrequency,
-            'Unused commitment: ' || coalesce(ChargeDescription, CommitmentDiscountName) as ChargeDescription,
-            case when CommitmentDiscountCategory = 'Usage' then reservation_unused_quantity end
-                as CommitmentDiscountQuantity,
-            'Unused' as CommitmentDiscountStatus,
-            case when CommitmentDiscountCategory = 'Usage' and reservation_unused_quantity is not null
-                then 'Hours' end as CommitmentDiscountUnit,
-            cast(null as decimal(38, 10)) as ConsumedQuantity,
-            cast(0 as decimal(38, 10)) as ContractedCost,
-            cast(null as decimal(38, 10)) as ContractedUnitPrice,
-            cast(unused_amount as decimal(38, 10)) as EffectiveCost,
-            cast(0 as decimal(38, 10)) as ListCost,
-            cast(null as decimal(38, 10)) as ListUnitPrice,
-            'Committed' as PricingCategory,
-            cast(null as decimal(38, 10)) as PricingCurrencyContractedUnitPrice,
-            cast(unused_amount as decimal(38, 10)) as PricingCurrencyEffectiveCost,
-            cast(null as decimal(38, 10)) as PricingCurrencyListUnitPrice,
-            cast(null as decimal(38, 10)) as PricingQuantity,
-            cast(null as varchar) as PricingUnit,
-            'unused_commitment' as x_row_kind
-        )
+        *,
+        unnest(
+            case when x_line_item_type in ('RIFee', 'SavingsPlanRecurringFee') and unused_amount <> 0
+                then [false, true] else [false] end
+        ) as is_unused
     from priced
-    where x_line_item_type in ('RIFee', 'SavingsPlanRecurringFee') and unused_amount <> 0
 ),
 
 final as (
-    select * from priced
-    union all by name
-    select * from unused_commitment
+    -- the unused row: Usage, BilledCost 0, EffectiveCost = the unused amortised amount
+    select
+        * replace (
+            case when is_unused then cast(0 as decimal(38, 10)) else BilledCost end as BilledCost,
+            case when is_unused then 'Usage' else ChargeCategory end as ChargeCategory,
+            case when is_unused then 'Usage-Based' else ChargeFrequency end as ChargeFrequency,
+            case when is_unused
+                then 'Unused commitment: ' || coalesce(ChargeDescription, CommitmentDiscountName)
+                else ChargeDescription end as ChargeDescription,
+            case when not is_unused then CommitmentDiscountQuantity
+                when CommitmentDiscountCategory = 'Usage' then reservation_unused_quantity
+            end as CommitmentDiscountQuantity,
+            case when is_unused then 'Unused' else CommitmentDiscountStatus end
+                as CommitmentDiscountStatus,
+            case when not is_unused then CommitmentDiscountUnit
+                when CommitmentDiscountCategory = 'Usage' and reservation_unused_quantity is not null
+                    then 'Hours'
+            end as CommitmentDiscountUnit,
+            case when not is_unused then ConsumedQuantity end as ConsumedQuantity,
+            case when is_unused then cast(0 as decimal(38, 10)) else ContractedCost end as ContractedCost,
+            case when not is_unused then ContractedUnitPrice end as ContractedUnitPrice,
+            case when is_unused then cast(unused_amount as decimal(38, 10)) else EffectiveCost end
+                as EffectiveCost,
+            case when is_unused then cast(0 as decimal(38, 10)) else ListCost end as ListCost,
+            case when not is_unused then ListUnitPrice end as ListUnitPrice,
+            case when is_unused then 'Committed' else PricingCategory end as PricingCategory,
+            case when not is_unused then PricingCurrencyContractedUnitPrice end
+                as PricingCurrencyContractedUnitPrice,
+            case when is_unused then cast(unused_amount as decimal(38, 10))
+                else PricingCurrencyEffectiveCost end as PricingCurrencyEffectiveCost,
+            case when not is_unused then PricingCurrencyListUnitPrice end
+                as PricingCurrencyListUnitPrice,
+            case when not is_unused then PricingQuantity end as PricingQuantity,
+            case when not is_unused then PricingUnit end as PricingUnit,
+            case when is_unused then 'unused_commitment' else x_row_kind end as x_row_kind
+        )
+    from expanded
 )
 
 select
-    * exclude (unused_amount, reservation_unused_quantity, pricing_unit)
+    * exclude (unused_amount, reservation_unused_quantity, pricing_unit, is_unused)
     replace (
         case when ConsumedQuantity is not null then PricingUnit end as ConsumedUnit
     )
