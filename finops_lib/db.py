@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from finops_lib.errors import FinopsError
+from finops_lib.errors import ConfigError, FinopsError
+
+if TYPE_CHECKING:
+    from finops_lib.config import Settings
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path, *, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB warehouse with the session in UTC.
 
     Args:
         path: the database file (``:memory:`` for tests).
         read_only: analysis code opens read-only so that many readers can share the file.
+        memory_limit: DuckDB's buffer limit (``[project].memory_limit``, e.g. ``"1GB"``); imports
+            and builds pass it so that their peak memory stays flat as exports grow.
 
     Raises:
         FinopsError: the file is missing (read-only) or locked by a writer.
+        ConfigError: ``memory_limit`` is not a size DuckDB understands.
     """
     target = str(path)
     if target != ":memory:":
@@ -37,4 +46,19 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
             hint="another process holds the write lock; wait for it or use the published snapshot",
         ) from None
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # no bar in logs, reports or the CLI
+    if memory_limit:
+        try:
+            con.execute("SET memory_limit = $m", {"m": memory_limit})
+        except duckdb.Error:
+            con.close()
+            raise ConfigError(
+                f"[project].memory_limit = {memory_limit!r} is not a memory size",
+                hint="use a size such as '1GB' or '512MB'",
+            ) from None
     return con
+
+
+def connect_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The writable warehouse of ``settings``, with its memory limit (imports, builds)."""
+    return connect(settings.database, memory_limit=settings.get("project", "memory_limit"))

@@ -301,7 +301,7 @@ def import_aws(
         settings, bucket=bucket, prefix=prefix, export_name=export_name, cur_version=cur_version
     )
     own = con is None
-    con = con or db.connect(settings.database)
+    con = con or db.connect_writer(settings)
     result = ImportResult()
     download_dir = Path(settings.get("aws", "download_dir"))
     try:

@@ -88,6 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
+    except Exception as exc:  # a bug, not bad input: say so in one line, trace with --debug
+        if debug:
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(
+            f"error: unexpected {type(exc).__name__}: {first} "
+            "(hint: re-run with --debug for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

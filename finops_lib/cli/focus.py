@@ -20,7 +20,7 @@ def build_cmd(ctx: typer.Context) -> None:
     """(Re)build staging, focus.cost_and_usage and the marts from the raw tables."""
     from finops_lib.build import build
 
-    con = db.connect(state(ctx).settings.database)
+    con = db.connect_writer(state(ctx).settings)
     try:
         result = build(con)
     finally:
@@ -89,3 +89,30 @@ def _cell(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize() if value else Decimal(0), "f")
     return str(value)
+
+
+@app.command("convert")
+def convert_cmd(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="CUR data files (CSV, CSV.gz, zip, parquet).")],
+    output: Annotated[Path, typer.Option("--output", help="FOCUS file to write.")],
+    cur_version: Annotated[str, typer.Option("--cur-version", help="v1 or v2.")] = "v1",
+    focus_version: Annotated[str, typer.Option("--focus-version", help="1.2 or 1.3.")] = "1.2",
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """Convert CUR files straight to a FOCUS file (one streaming pass, no warehouse)."""
+    from finops_lib.convert import convert
+
+    settings = state(ctx).settings
+    result = convert(
+        files,
+        output,
+        cur_version=cur_version,
+        focus_version=focus_version,
+        fmt=fmt,
+        memory_limit=settings.get("project", "memory_limit"),
+    )
+    console.print(
+        f"wrote {result.rows} FOCUS {result.focus_version} rows from {result.files} file(s) "
+        f"to {result.path}"
+    )

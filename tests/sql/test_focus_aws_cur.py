@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -11,6 +13,7 @@ import pytest
 from aws_raw import create_raw, insert
 
 from finops_lib import db
+from finops_lib import build as build_module
 from finops_lib.build import build
 
 RI = "arn:aws:ec2:us-east-1:111111111111:reserved-instances/ri-0001"
@@ -418,6 +421,23 @@ def test_pricing_units_follow_focus_unit_format(
 ) -> None:
     (row,) = focus(con, {**USAGE, "pricing_unit": cur_unit})
     assert (row["PricingUnit"], row["ConsumedUnit"]) == (focus_unit, focus_unit)
+
+
+def test_unit_lookup_agrees_with_the_unit_rules(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lookups/aws_units.csv is a cache of the mapping's unit rules: with it emptied, the rules give
+    the same FOCUS unit for every listed unit (and for units it does not list)."""
+    lookups = Path(build_module.LOOKUPS_DIR)
+    listed = dict(csv.reader((lookups / "aws_units.csv").read_text().splitlines()[1:]))
+    for f in lookups.glob("*.csv"):
+        (tmp_path / f.name).write_text(f.read_text() if f.name != "aws_units.csv" else "pricing_unit,unit_focus\n")
+    monkeypatch.setattr(build_module, "LOOKUPS_DIR", tmp_path)
+    unlisted = {"Widget-Hr": "Widget-Hours", "Foo-Bar-Mo": "Foo Bar-Months"}
+    rows = focus(con, *({**USAGE, "pricing_unit": u} for u in [*listed, *unlisted]))
+    assert {r["x_source_row"]: r["PricingUnit"] for r in rows} == {
+        i: u for i, u in enumerate([*listed.values(), *unlisted.values()], start=1)
+    }
 
 
 def test_support_fee_is_recurring_usage_not_a_prepaid_purchase(

@@ -95,3 +95,18 @@ def test_aws_exports_inherit_defaults(tmp_path):
         "prefix": "",
         "region": "us-east-1",
     }
+
+
+def test_bad_memory_limit_is_a_config_error(tmp_path) -> None:
+    from finops_lib import db
+    from finops_lib.errors import ConfigError
+
+    settings = load_settings(env={}).override("project", "database", str(tmp_path / "w.duckdb"))
+    con = db.connect_writer(settings)
+    try:
+        (limit,) = con.execute("select current_setting('memory_limit')").fetchone()
+    finally:
+        con.close()
+    assert limit.endswith("MiB") or limit.endswith("GiB")
+    with pytest.raises(ConfigError, match="memory_limit"):
+        db.connect_writer(settings.override("project", "memory_limit", "lots"))

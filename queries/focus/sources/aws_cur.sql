@@ -1,5 +1,5 @@
 -- FOCUS 1.2 (+ the 1.3 columns) from AWS CUR v1 / CUR 2.0 line items (staging.aws_cur).
--- requires: staging.aws_cur, staging.lookup_aws_services, staging.lookup_aws_regions
+-- requires: staging.aws_cur, staging.lookup_aws_services, staging.lookup_aws_regions, staging.lookup_aws_units
 --
 -- Row rules (queries/focus/README.md; the AWS row-rules table of the project's mapping research):
 --   * BilledCost = line_item_unblended_cost on every source row, so Σ BilledCost = raw unblended total.
@@ -9,7 +9,7 @@
 --   * EDP / private-rate / bundled / SPP / RI-volume discounts stay separate Credit rows at unblended
 --     (never folded into net cost as well, so nothing is subtracted twice).
 --   * Refunds of an earlier period: original category + ChargeClass 'Correction'; in-period: Credit.
-with cur as not materialized (
+with cur as (
     select * from staging.aws_cur
 ),
 
@@ -21,30 +21,10 @@ regions as (
     select * from staging.lookup_aws_regions
 ),
 
--- PricingUnit in FOCUS UnitFormat, once per distinct CUR unit (a handful) instead of per row: time
--- units spelled out and plural after '-' (Hrs -> Hours, GB-Mo -> GB-Months, Obj-Month -> Obj-Months),
--- and inner '-' of a compound unit made a space (Lambda-GB-Second -> Lambda GB-Seconds)
 units as (
-    select
-        pricing_unit,
-        case
-            when regexp_matches(unit_spelled, '^.+-.+-(Hours|Months|Seconds|Days)$') then
-                replace(regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 1), '-', ' ')
-                || '-' || regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 2)
-            else unit_spelled
-        end as unit_focus
-    from (
-        select
-            pricing_unit,
-            regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                pricing_unit,
-                '^(Hrs?|hours?|Hour)$', 'Hours'),
-                '-(Hrs?|hrs?|Hour|hour|hours)$', '-Hours'),
-                '-(Mo|mo|Month|month|months|Mos)$', '-Months'),
-                '-(Second|second|seconds|Sec|sec)$', '-Seconds'),
-                '-(Day|day|days)$', '-Days') as unit_spelled
-        from (select distinct pricing_unit from cur where pricing_unit is not null)
-    )
+    -- PricingUnit in FOCUS UnitFormat for the common CUR units (lookups/aws_units.csv); other units go
+    -- through the same rules below, row by row
+    select * from staging.lookup_aws_units
 ),
 
 classified as (
@@ -335,11 +315,33 @@ mapped as (
                 case when sku is null or rate_code is null or starts_with(rate_code, sku)
                     then coalesce(rate_code, sku) else sku || '.' || rate_code end
             end as sku_price_id,
-            units.unit_focus
-        from categorised
+            -- PricingUnit in FOCUS UnitFormat: time units spelled out and plural after '-' (Hrs -> Hours,
+            -- GB-Mo -> GB-Months, Obj-Month -> Obj-Months), and inner '-' of a compound unit made a
+            -- space (Lambda-GB-Second -> Lambda GB-Seconds); the lookup has the common units done
+            coalesce(unit_known, case
+                when regexp_matches(unit_spelled, '^.+-.+-(Hours|Months|Seconds|Days)$') then
+                    replace(regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 1), '-', ' ')
+                    || '-' || regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 2)
+                else unit_spelled
+            end) as unit_focus
+        from (
+            select
+                categorised.*,
+                units.unit_focus as unit_known,
+                case when units.unit_focus is null then
+                    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+                        categorised.pricing_unit,
+                        '^(Hrs?|hours?|Hour)$', 'Hours'),
+                        '-(Hrs?|hrs?|Hour|hour|hours)$', '-Hours'),
+                        '-(Mo|mo|Month|month|months|Mos)$', '-Months'),
+                        '-(Second|second|seconds|Sec|sec)$', '-Seconds'),
+                        '-(Day|day|days)$', '-Days')
+                end as unit_spelled
+            from categorised
+            left join units on units.pricing_unit = categorised.pricing_unit
+        ) as categorised
         left join services on services.product_code = categorised.product_code
         left join regions on regions.region_id = categorised.region_code
-        left join units on units.pricing_unit = categorised.pricing_unit
     ) as joined
 ),
 
