@@ -134,9 +134,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"malformed TOML in {path}: {exc}", hint="fix the syntax") from None
 
 
-def load_settings(
-    path: str | Path | None = None, env: dict[str, str] | None = None
-) -> Settings:
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
     """Resolve settings from defaults, the TOML file and the environment.
 
     Args:

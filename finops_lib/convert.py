@@ -131,7 +131,9 @@ def convert(
             query = f"SELECT {_select(focus_version, fmt)} FROM (\n{mapping}\n) AS focus"  # noqa: S608 - spec names
             options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
             try:
-                row = con.execute(f"COPY ({query}) TO $path ({options})", {"path": str(tmp)}).fetchone()
+                row = con.execute(
+                    f"COPY ({query}) TO $path ({options})", {"path": str(tmp)}
+                ).fetchone()
             except duckdb.Error as exc:
                 tmp.unlink(missing_ok=True)
                 raise _bad_file(", ".join(p.name for p in inputs), exc) from None

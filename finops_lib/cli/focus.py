@@ -94,7 +94,9 @@ def _cell(value: object) -> str:
 @app.command("convert")
 def convert_cmd(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="CUR data files (CSV, CSV.gz, zip, parquet).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="CUR data files (CSV, CSV.gz, zip, parquet).")
+    ],
     output: Annotated[Path, typer.Option("--output", help="FOCUS file to write.")],
     cur_version: Annotated[str, typer.Option("--cur-version", help="v1 or v2.")] = "v1",
     focus_version: Annotated[str, typer.Option("--focus-version", help="1.2 or 1.3.")] = "1.2",

@@ -345,7 +345,7 @@ def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) ->
         duckdb.execute(
             "copy (select 'id' || i as \"identity/LineItemId\", '111122223333' as \"bill/PayerAccountId\","
             " 'Usage' as \"lineItem/LineItemType\", '2024-01-02T00:00:00Z' as \"lineItem/UsageStartDate\","
-            " 'USD' as \"lineItem/CurrencyCode\", (i % 97) * 0.01 as \"lineItem/UnblendedCost\","
+            ' \'USD\' as "lineItem/CurrencyCode", (i % 97) * 0.01 as "lineItem/UnblendedCost",'
             " repeat('x', 300 + i % 17) as \"lineItem/LineItemDescription\""
             " from range(1, $n + 1) t(i)) to '" + str(out) + "' (header, delimiter ',')",
             {"n": n},

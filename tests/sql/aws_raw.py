@@ -148,9 +148,7 @@ def insert(con: duckdb.DuckDBPyConnection, *rows: dict[str, Any]) -> None:
         names = [n for n in values if n in cols]
         unknown = set(values) - set(cols)
         assert not unknown, f"not raw columns: {unknown}"
-        placeholders = ", ".join(
-            f"cast(${j} as {cols[n]})" for j, n in enumerate(names, 1)
-        )
+        placeholders = ", ".join(f"cast(${j} as {cols[n]})" for j, n in enumerate(names, 1))
         con.execute(
             f"insert into raw_aws.cur ({', '.join(sql.quote_ident(n) for n in names)}) "
             f"values ({placeholders})",

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from aws_raw import create_raw, insert
 
-from finops_lib import db
 from finops_lib import build as build_module
+from finops_lib import db
 from finops_lib.build import build
 
 RI = "arn:aws:ec2:us-east-1:111111111111:reserved-instances/ri-0001"
@@ -431,7 +431,9 @@ def test_unit_lookup_agrees_with_the_unit_rules(
     lookups = Path(build_module.LOOKUPS_DIR)
     listed = dict(csv.reader((lookups / "aws_units.csv").read_text().splitlines()[1:]))
     for f in lookups.glob("*.csv"):
-        (tmp_path / f.name).write_text(f.read_text() if f.name != "aws_units.csv" else "pricing_unit,unit_focus\n")
+        (tmp_path / f.name).write_text(
+            f.read_text() if f.name != "aws_units.csv" else "pricing_unit,unit_focus\n"
+        )
     monkeypatch.setattr(build_module, "LOOKUPS_DIR", tmp_path)
     unlisted = {"Widget-Hr": "Widget-Hours", "Foo-Bar-Mo": "Foo Bar-Months"}
     rows = focus(con, *({**USAGE, "pricing_unit": u} for u in [*listed, *unlisted]))

@@ -37,7 +37,10 @@ def test_env_overrides_file_and_flag_overrides_env(tmp_path):
     env = {"OPEN_FINOPS_AWS_BUCKET": "s3://from-env"}
     settings = load_settings(path, env=env)
     assert settings.get("aws", "bucket") == "s3://from-env"
-    assert settings.override("aws", "bucket", "s3://from-flag").get("aws", "bucket") == "s3://from-flag"
+    assert (
+        settings.override("aws", "bucket", "s3://from-flag").get("aws", "bucket")
+        == "s3://from-flag"
+    )
 
 
 def test_database_env_short_form(tmp_path):
@@ -46,7 +49,10 @@ def test_database_env_short_form(tmp_path):
 
 
 def test_env_list_and_number_are_parsed(tmp_path):
-    env = {"OPEN_FINOPS_PROJECT_TAG_KEYS": "team, app", "OPEN_FINOPS_PROJECT_MONTHLY_BUDGET": "12.5"}
+    env = {
+        "OPEN_FINOPS_PROJECT_TAG_KEYS": "team, app",
+        "OPEN_FINOPS_PROJECT_MONTHLY_BUDGET": "12.5",
+    }
     settings = load_settings(write(tmp_path, ""), env=env)
     assert settings.get("project", "tag_keys") == ["team", "app"]
     assert settings.get("project", "monthly_budget") == 12.5
@@ -86,7 +92,9 @@ def test_unknown_env_setting_is_an_error(tmp_path):
 
 
 def test_aws_exports_inherit_defaults(tmp_path):
-    text = '[aws]\nbucket = "s3://main"\n[aws.exports.b]\nexport_name = "b-cur"\ncur_version = "v2"\n'
+    text = (
+        '[aws]\nbucket = "s3://main"\n[aws.exports.b]\nexport_name = "b-cur"\ncur_version = "v2"\n'
+    )
     settings = load_settings(write(tmp_path, text), env={})
     assert settings.aws_exports["b"] == {
         "export_name": "b-cur",
