@@ -3,9 +3,13 @@
 Usage: python -m bench.bench_convert [--rows 100000] [--runs 3]
 
 The three read the same uncompressed CSV (focus-converter cannot read .csv.gz):
-* duckdb-load: DuckDB alone, ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` (the floor);
-* finops: ``finops aws import-cur`` on a local bucket whose manifest lists that file, which loads it
-  and builds ``focus.cost_and_usage`` (CSV -> FOCUS, end to end, fresh warehouse each run);
+* duckdb-load: DuckDB alone, ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` into a database file
+  (the floor);
+* finops convert: ``finops focus convert`` of that file to a FOCUS parquet file (one streaming pass,
+  no warehouse: the same job focus-converter does);
+* finops import: ``finops aws import-cur`` on a local bucket whose manifest lists that file, which
+  loads it, builds ``focus.cost_and_usage`` and publishes the read-only snapshot (fresh warehouse each
+  run);
 * focus-converter: ``focus-converter convert --provider aws-cur`` in its own environment
   (``.cache/focus-converter``: focus-converter==1.0.0 with multimethod<1.11 and click<8.2).
 Each run is a fresh child process; wall time and its peak RSS are recorded.
@@ -87,11 +91,13 @@ def main() -> None:
     out_dir = args.work / "fc-out"
 
     def duckdb_load():
+        target = args.work / "duckdb-alone.duckdb"
+        target.unlink(missing_ok=True)
         code = (
-            "import sys, duckdb; con = duckdb.connect(); "
+            "import sys, duckdb; con = duckdb.connect(sys.argv[2]); "
             "con.execute('create table t as select * from read_csv($p)', {'p': sys.argv[1]})"
         )
-        return run_child([PY, "-c", code, str(csv_path)])
+        return run_child([PY, "-c", code, str(csv_path), str(target)])
 
     def finops():
         db_path.unlink(missing_ok=True)
@@ -119,6 +125,12 @@ def main() -> None:
             },
         )
 
+    def finops_convert():
+        return run_child(
+            [PY, "-m", "finops_lib.cli", "focus", "convert", str(csv_path)]
+            + ["--output", str(args.work / "finops-focus.parquet")]
+        )
+
     def focus_converter():
         shutil.rmtree(out_dir, ignore_errors=True)
         return run_child(
@@ -141,7 +153,8 @@ def main() -> None:
 
     results: list[Measure] = [
         repeat("duckdb-load", duckdb_load, args.runs),
-        repeat("finops import+FOCUS", finops, args.runs),
+        repeat("finops focus convert (CSV -> FOCUS parquet)", finops_convert, args.runs),
+        repeat("finops aws import-cur (load + FOCUS build + snapshot)", finops, args.runs),
         repeat("focus-converter", focus_converter, args.runs),
     ]
     base = results[0].median_s

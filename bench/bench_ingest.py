@@ -1,16 +1,24 @@
-"""AWS ingestion vs DuckDB alone (and the dlt pyarrow path) on the same files.
+"""AWS ingestion and the FOCUS build vs DuckDB alone on the same files (and the dlt pyarrow path).
 
-Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt]
+Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt] [--flavours v1,v2]
+       [--data DIR]
 
 Per flavour (CUR v1 CSV.gz, CUR 2.0 parquet), one month of ``--rows`` usage rows from
-``finops_lib.demo.generate_aws``; each step is a fresh child process on a fresh warehouse:
-* duckdb-load: ``CREATE TABLE t AS SELECT * FROM read_csv/read_parquet(<the manifest's files>)``;
-* finops-load: discover + the atomic period load (``pipeline.load_delivery``: normalise, cast to
-  DECIMAL/TIMESTAMPTZ, pack maps, delete+insert, source totals, state) -- the ingestion proper;
-* finops-import: ``pipeline.import_aws`` end to end (load + the FOCUS build of the period);
+``finops_lib.demo.generate_aws`` (kept under ``--data`` and reused when it is there), split into files
+of 1M rows as AWS does. Each step is a fresh child process; times are wall seconds, peak RSS is the
+step's own (GNU time):
+* duckdb-load: ``CREATE TABLE t AS SELECT * FROM read_csv/read_parquet(<the manifest's files>)``, the
+  floor every ratio is taken against;
+* finops-load: discover + the atomic period load (``pipeline.load_delivery``: typed parse, maps to
+  JSON, delete + insert, row numbers, source totals, state), the ingestion proper;
+* finops-build: the FOCUS build of that period (``build.build``) on a copy of the loaded warehouse
+  (the copy is made before the clock starts);
+* finops-import: ``pipeline.import_aws`` end to end (load + build + publishing the read-only snapshot);
+* finops-convert: ``finops focus convert`` of the same files to a FOCUS parquet file (one streaming
+  pass, no warehouse), what the reference focus-converter does;
 * dlt-arrow: the same normalising SELECT streamed as pyarrow batches through a dlt pipeline into a
-  staging dataset of a DuckDB file (what the issue first proposed), before any swap.
-Medians of ``--runs`` wall times and the peak RSS are printed as a markdown table.
+  staging dataset of a DuckDB file (the issue's first proposal), before any swap.
+Writable connections use the project's default memory limit (``[project].memory_limit``, 1GB).
 """
 
 from __future__ import annotations
@@ -19,11 +27,13 @@ import argparse
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import Measure, machine, python_step, repeat
+from bench.common import PY, ROOT, Measure, machine, python_step, repeat, run_child
 
 FLAVOURS = {"v1": ("cur", "demo-cur", "*.csv.gz"), "v2": ("exports", "demo-cur2", "*.parquet")}
+MEMORY_LIMIT = "1GB"
 
 DUCKDB = """
 import duckdb, json
@@ -38,19 +48,29 @@ from pathlib import Path
 from finops_lib import db, pipeline, state
 from finops_lib.sources.aws_cur import discover, focus_types
 from finops_lib.sources.aws_cur.store import open_store
-con = db.connect({db!r})
+con = db.connect({db!r}, memory_limit={mem!r})
 state.ensure_meta(con)
 state.ensure_raw(con, focus_types())
 spec = pipeline.ExportSpec({name!r}, {bucket!r}, {prefix!r}, {name!r}, {flavour!r})
 store = open_store({bucket!r})
 for d in discover(store, {prefix!r}, {name!r}, {flavour!r}):
     pipeline.load_delivery(con, spec, d, pipeline._fetch(store, spec, d, Path({dl!r})))
+con.close()
+"""
+
+BUILD = """
+from finops_lib import db
+from finops_lib.build import build
+con = db.connect({db!r}, memory_limit={mem!r})
+build(con)
+con.close()
 """
 
 IMPORT = """
 from finops_lib.config import load_settings
 from finops_lib.pipeline import import_aws
-s = load_settings(None).override("project", "database", {db!r}).override("aws", "download_dir", {dl!r}).override("project", "publish_dir", {dl!r} + "-published")
+s = (load_settings(None).override("project", "database", {db!r})
+     .override("aws", "download_dir", {dl!r}).override("project", "publish_dir", {dl!r} + "-published"))
 r = import_aws(s, bucket={bucket!r}, prefix={prefix!r}, export_name={name!r}, cur_version={flavour!r})
 assert r.loaded, r
 """
@@ -59,15 +79,16 @@ DLT = """
 import json, duckdb, dlt
 from pathlib import Path
 from finops_lib.sources.aws_cur import arrow_batches
-from finops_lib.sources.aws_cur.reader import cur_select, describe, relation
+from finops_lib.sources.aws_cur.reader import cur_plan, describe
 files = [Path(f) for f in json.loads({files!r})]
 con = duckdb.connect()
+con.execute("SET memory_limit = $m", {{"m": {mem!r}}})
 meta = dict(x_provider="AWS", x_export_name="e", x_cur_version={flavour!r}, x_billing_period="p",
             x_manifest_id="m", x_source_file="f", x_load_id="l")
 def batches():
     for f in files:
-        sel, _ = cur_select(describe(con, f, f.name), f.name, meta)
-        yield from arrow_batches(con, f"SELECT {{sel}} FROM {{relation(f)}}", meta)
+        plan = cur_plan(f, describe(con, f, f.name), f.name, meta)
+        yield from arrow_batches(con, f"SELECT {{plan.select}} FROM {{plan.source}}", meta)
 p = dlt.pipeline(pipeline_name="bench_ingest", destination=dlt.destinations.duckdb({db!r}),
                  dataset_name="staging_bench", pipelines_dir={dl!r})
 p.run(dlt.resource(batches(), name="cur", write_disposition="append"))
@@ -78,38 +99,73 @@ def _fresh(tmp: Path) -> dict[str, str]:
     for p in (tmp / "w.duckdb", tmp / "w.duckdb.wal"):
         p.unlink(missing_ok=True)
     shutil.rmtree(tmp / "dl", ignore_errors=True)
-    return {"db": str(tmp / "w.duckdb"), "dl": str(tmp / "dl")}
+    shutil.rmtree(tmp / "dl-published", ignore_errors=True)
+    return {"db": str(tmp / "w.duckdb"), "dl": str(tmp / "dl"), "mem": MEMORY_LIMIT}
 
 
-def run(rows: int, runs: int, with_dlt: bool) -> list[tuple[str, Measure]]:
-    """Generate the data, measure every step; returns (flavour, measure) pairs."""
+def _generate(data: Path, rows: int) -> dict[str, Path]:
+    """The generated buckets (``v1``, ``v2``) of ``rows`` usage rows, reused when already there."""
     from finops_lib.demo import generate_aws
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
+    done = data / "done.json"
+    if not (done.exists() and json.loads(done.read_text()).get("rows") == rows):
+        shutil.rmtree(data, ignore_errors=True)
+        generate_aws(data, rows=rows, seed=1, months=("2026-08",), restate_last=False)
+        done.write_text(json.dumps({"rows": rows}))
+    return {f: data / f"cur-{f}" for f in FLAVOURS}
+
+
+def _flavour_steps(flavour: str, bucket: Path, tmp: Path, with_dlt: bool) -> dict[str, Callable]:
+    """The steps of one flavour, each a callable returning (seconds, peak MB)."""
+    prefix, name, pattern = FLAVOURS[flavour]
+    paths = sorted(str(p) for p in bucket.rglob(pattern))
+    kw = {"bucket": str(bucket), "prefix": prefix, "name": name, "flavour": flavour}
+    kw["files"] = json.dumps(paths)
+    loaded = tmp / "loaded.duckdb"
+
+    def step(code: str) -> tuple[float, float]:
+        return python_step(code.format(**kw, **_fresh(tmp)))
+
+    def load_and_keep() -> tuple[float, float]:
+        result = step(LOAD)
+        shutil.copyfile(tmp / "w.duckdb", loaded)
+        return result
+
+    def build() -> tuple[float, float]:
+        fresh = _fresh(tmp)
+        shutil.copyfile(loaded, fresh["db"])
+        return python_step(BUILD.format(**kw, **fresh))
+
+    def convert() -> tuple[float, float]:
+        return run_child(
+            [PY, "-m", "finops_lib.cli", "focus", "convert", *paths]
+            + ["--cur-version", flavour, "--output", str(tmp / "focus.parquet")]
+        )
+
+    steps: dict[str, Callable] = {
+        "duckdb-load": lambda: step(DUCKDB),
+        "finops-load": load_and_keep,
+        "finops-build": build,
+        "finops-import": lambda: step(IMPORT),
+        "finops-convert": convert,
+    }
+    if with_dlt:
+        steps["dlt-arrow"] = lambda: step(DLT)
+    return steps
+
+
+def run(
+    rows: int, runs: int, with_dlt: bool, flavours: list[str], data: Path
+) -> list[tuple[str, Measure]]:
+    """Measure every step of every flavour; returns (flavour, measure) pairs."""
+    buckets = _generate(data, rows)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_ingest_", dir=ROOT / "data" / "bench"))
+    out: list[tuple[str, Measure]] = []
     try:
-        gen = generate_aws(tmp / "gen", rows=rows, seed=1, months=("2026-08",), restate_last=False)
-        out: list[tuple[str, Measure]] = []
-        for flavour, (prefix, name, pattern) in FLAVOURS.items():
-            bucket = str(gen.exports[flavour].root)
-            files = json.dumps(sorted(str(p) for p in Path(bucket).rglob(pattern)))
-            kw = {
-                "bucket": bucket,
-                "prefix": prefix,
-                "name": name,
-                "flavour": flavour,
-                "files": files,
-            }
-            steps = {"duckdb-load": DUCKDB, "finops-load": LOAD, "finops-import": IMPORT}
-            if with_dlt:
-                steps["dlt-arrow"] = DLT
-            for label, code in steps.items():
+        for flavour in flavours:
+            for label, fn in _flavour_steps(flavour, buckets[flavour], tmp, with_dlt).items():
                 print(f"{flavour} {label}", flush=True)
-                m = repeat(
-                    f"{flavour} {label}",
-                    lambda code=code, kw=kw: python_step(code.format(**kw, **_fresh(tmp))),
-                    runs,
-                )
-                out.append((flavour, m))
+                out.append((flavour, repeat(f"{flavour} {label}", fn, runs)))
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -136,11 +192,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-dlt", action="store_true")
+    parser.add_argument("--flavours", default="v1,v2")
+    parser.add_argument("--data", type=Path, default=None, help="generated data (kept, reused)")
     args = parser.parse_args()
-    results = run(args.rows, args.runs, not args.no_dlt)
+    data = args.data or ROOT / "data" / "bench" / f"gen-{args.rows}"
+    results = run(args.rows, args.runs, not args.no_dlt, args.flavours.split(","), data)
     print(f"\n{args.rows:,} usage rows, one month, medians of {args.runs}\n")
     print("```\n" + json.dumps(machine(), indent=2) + "\n```\n")
     print(table(results, args.rows))
+    Path(data / f"results-{args.runs}.json").write_text(
+        json.dumps([(f, m.name, m.seconds, m.peak_mb) for f, m in results], indent=1)
+    )
 
 
 if __name__ == "__main__":
