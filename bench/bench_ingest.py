@@ -18,7 +18,7 @@ step's own (GNU time):
   pass, no warehouse), what the reference focus-converter does;
 * dlt-arrow: the same normalising SELECT streamed as pyarrow batches through a dlt pipeline into a
   staging dataset of a DuckDB file (the issue's first proposal), before any swap.
-Writable connections use the project's default memory limit (``[project].memory_limit``, 1GB).
+Writable connections use the project's default memory limit (``[project].memory_limit``, 2GB).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 from bench.common import PY, ROOT, Measure, machine, python_step, repeat, run_child
 
 FLAVOURS = {"v1": ("cur", "demo-cur", "*.csv.gz"), "v2": ("exports", "demo-cur2", "*.parquet")}
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "2GB"
 
 DUCKDB = """
 import duckdb, json

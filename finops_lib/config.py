@@ -28,8 +28,8 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "monthly_budget": (float, 0.0),
         "tag_keys": (list, ["team", "env", "cost_center"]),
         "anomaly_threshold": (float, 3.0),
-        # DuckDB's memory limit for imports and builds (it spills to disk beyond it), e.g. "1GB"
-        "memory_limit": (str, "1GB"),
+        # DuckDB's memory limit for imports and builds (it spills to disk beyond it), e.g. "2GB"
+        "memory_limit": (str, "2GB"),
     },
     "aws": {
         "bucket": (str, ""),
