@@ -1,7 +1,7 @@
 """AWS ingestion and the FOCUS build vs DuckDB alone on the same files (and the dlt pyarrow path).
 
 Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt] [--flavours v1,v2]
-       [--data DIR]
+       [--data DIR] [--steps duckdb-load,finops-load,...]
 
 Per flavour (CUR v1 CSV.gz, CUR 2.0 parquet), one month of ``--rows`` usage rows from
 ``finops_lib.demo.generate_aws`` (kept under ``--data`` and reused when it is there), split into files
@@ -155,7 +155,12 @@ def _flavour_steps(flavour: str, bucket: Path, tmp: Path, with_dlt: bool) -> dic
 
 
 def run(
-    rows: int, runs: int, with_dlt: bool, flavours: list[str], data: Path
+    rows: int,
+    runs: int,
+    with_dlt: bool,
+    flavours: list[str],
+    data: Path,
+    only: list[str] | None = None,
 ) -> list[tuple[str, Measure]]:
     """Measure every step of every flavour; returns (flavour, measure) pairs."""
     buckets = _generate(data, rows)
@@ -164,6 +169,8 @@ def run(
     try:
         for flavour in flavours:
             for label, fn in _flavour_steps(flavour, buckets[flavour], tmp, with_dlt).items():
+                if only and label not in only:
+                    continue
                 print(f"{flavour} {label}", flush=True)
                 out.append((flavour, repeat(f"{flavour} {label}", fn, runs)))
         return out
@@ -194,9 +201,11 @@ def main() -> None:
     parser.add_argument("--no-dlt", action="store_true")
     parser.add_argument("--flavours", default="v1,v2")
     parser.add_argument("--data", type=Path, default=None, help="generated data (kept, reused)")
+    parser.add_argument("--steps", default="", help="only these steps, comma-separated")
     args = parser.parse_args()
     data = args.data or ROOT / "data" / "bench" / f"gen-{args.rows}"
-    results = run(args.rows, args.runs, not args.no_dlt, args.flavours.split(","), data)
+    only = [s for s in args.steps.split(",") if s] or None
+    results = run(args.rows, args.runs, not args.no_dlt, args.flavours.split(","), data, only)
     print(f"\n{args.rows:,} usage rows, one month, medians of {args.runs}\n")
     print("```\n" + json.dumps(machine(), indent=2) + "\n```\n")
     print(table(results, args.rows))

@@ -46,7 +46,10 @@ def connect(
             hint="another process holds the write lock; wait for it or use the published snapshot",
         ) from None
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")  # no bar in logs, reports or the CLI
+    try:
+        con.execute("SET enable_progress_bar = false")  # no bar in logs or the CLI
+    except duckdb.Error:
+        pass  # in a Jupyter kernel without ipywidgets DuckDB refuses the setting; no bar there anyway
     if memory_limit:
         try:
             con.execute("SET memory_limit = $m", {"m": memory_limit})

@@ -198,19 +198,18 @@ def load_delivery(
             f"DELETE FROM {table} WHERE x_provider = 'AWS' AND {export_col} = $e AND x_billing_period = $p",  # noqa: S608 - fixed names
             {"e": spec.name, "p": delivery.period},
         )
+        counts: list[tuple[str, int]] = []
         for (plan, meta), (key, _) in zip(plans, files, strict=True):
             try:
-                con.execute(
+                inserted = con.execute(
                     f"INSERT INTO {table} BY NAME SELECT\n  {plan.select}\nFROM {plan.source}",  # noqa: S608 - quoted idents
                     meta,
-                )
+                ).fetchone()
             except duckdb.Error as exc:
                 raise _bad_file(key, exc) from None
-            number_rows(con, table, load_id, key)
-        rows = con.execute(
-            f"SELECT count(*) FROM {table} WHERE x_load_id = $l",  # noqa: S608 - fixed table name
-            {"l": load_id},
-        ).fetchone()[0]
+            counts.append((key, int(inserted[0]) if inserted else 0))
+        number_rows(con, table, load_id, counts)
+        rows = sum(n for _, n in counts)
         if rows == 0:
             raise InputError(
                 f"{spec.name} {delivery.period}: the files of manifest {delivery.manifest_key} hold no rows",

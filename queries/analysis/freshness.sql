@@ -1,10 +1,10 @@
--- Last charge per provider and export: how current the data is.
+-- Last charge per provider and export: how current the data is (marts.export_periods).
 select
-    coalesce(ProviderName, ServiceProviderName, x_provider) as provider,
-    x_export_name as export_name,
-    max(x_billing_period) as latest_period,
-    max(ChargePeriodEnd) as last_charge_end,
-    count(*)::bigint as rows
-from focus.cost_and_usage
+    provider,
+    export_name,
+    max(billing_period) as latest_period,
+    max(last_charge_end) as last_charge_end,
+    sum(rows)::bigint as rows
+from marts.export_periods
 group by all
 order by provider, export_name

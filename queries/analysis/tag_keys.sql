@@ -1,14 +1,10 @@
--- Tag keys present in one period, ranked by the effective cost of the rows carrying them.
-with tagged as (
-    select unnest(json_keys(Tags)) as tag_key, EffectiveCost
-    from focus.cost_and_usage
-    where x_billing_period = $period and Tags is not null
-)
-
+-- Tag keys present in one period (with a value or not), ranked by the number of FOCUS rows carrying
+-- them, with the effective cost of those rows (marts.tag_cost, tag_key null rows are totals).
 select
     tag_key,
-    count(*)::bigint as rows,
-    sum(EffectiveCost)::decimal(38, 10) as effective_cost
-from tagged
+    sum(rows)::bigint as rows,
+    sum(effective_cost)::decimal(38, 10) as effective_cost
+from marts.tag_cost
+where billing_period = $period and tag_key is not null
 group by tag_key
 order by rows desc, tag_key

@@ -1,28 +1,43 @@
--- The most expensive resources of one period.
+-- The most expensive resources of one period, from marts.resource_cost (one row per resource and
+-- filter dimensions; a resource seen under several accounts or services sums the rows kept).
+-- Two steps: rank the resources by cost, then name only the top ones, because any_value over five
+-- text columns of every resource costs more than the sums.
 with filtered as (
-    select
-        *,
-        coalesce(ProviderName, ServiceProviderName, x_provider) as provider,
-        coalesce(SubAccountId, BillingAccountId) as sub_account_id,
-        coalesce(ServiceName, '(none)') as service_name
-    from focus.cost_and_usage
-    where x_billing_period = $period and ResourceId is not null
-)
-
-select
-    ResourceId as resource_id,
-    any_value(ResourceName) as resource_name,
-    any_value(ResourceType) as resource_type,
-    any_value(service_name) as service_name,
-    any_value(coalesce(SubAccountName, sub_account_id)) as sub_account_name,
-    any_value(provider) as provider,
-    sum(EffectiveCost)::decimal(38, 10) as effective_cost,
-    sum(BilledCost)::decimal(38, 10) as billed_cost
-from filtered
-where true
+    select * from marts.resource_cost
+    where billing_period = $period and resource_id is not null
       and (len($providers::varchar[]) = 0 or list_contains($providers::varchar[], provider))
       and (len($accounts::varchar[]) = 0 or list_contains($accounts::varchar[], sub_account_id))
       and (len($services::varchar[]) = 0 or list_contains($services::varchar[], service_name))
-group by ResourceId
-order by effective_cost desc
-limit $limit
+),
+
+ranked as (
+    select
+        resource_id,
+        sum(effective_cost)::decimal(38, 10) as effective_cost,
+        sum(billed_cost)::decimal(38, 10) as billed_cost
+    from filtered
+    group by resource_id
+    order by effective_cost desc, resource_id  -- resource_id: ties in a stable order
+    limit $limit
+),
+
+named as (
+    select
+        resource_id,
+        any_value(resource_name) as resource_name,
+        any_value(resource_type) as resource_type,
+        any_value(service_name) as service_name,
+        any_value(sub_account_name) as sub_account_name,
+        any_value(provider) as provider
+    from filtered
+    where resource_id in (select resource_id from ranked)
+    group by resource_id
+)
+
+select
+    named.*,
+    ranked.effective_cost,
+    ranked.billed_cost
+from ranked
+join named using (resource_id)
+order by ranked.effective_cost desc, resource_id

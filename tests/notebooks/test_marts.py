@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -132,3 +133,92 @@ def test_commitments_mart_splits_used_and_unused(con: duckdb.DuckDBPyConnection)
         "select commitment_status, effective_cost from marts.commitments order by 1"
     ).fetchall()
     assert rows == [("Unused", Decimal("0.3")), ("Used", Decimal("0.7"))]
+
+
+def _tags(**tags: Any) -> str:
+    """A FOCUS Tags value (JSON object text)."""
+    return json.dumps(tags)
+
+
+def test_resource_cost_lists_the_keys_that_carry_a_value(con: duckdb.DuckDBPyConnection) -> None:
+    _insert(
+        con,
+        [
+            _row(ResourceId="i-1", Tags=_tags(team="a", env="", owner=None, spec={"x": 1})),
+            _row(ResourceId="i-1", Tags=_tags(team="a", env="", owner=None, spec={"x": 1})),
+            _row(ResourceId="i-2", Tags='{"say \\"hi\\"": "yes", "back\\\\slash": "b"}'),
+            _row(ResourceId="i-3", Tags=None),
+            _row(ResourceId=None, Tags='["not", "an", "object"]', EffectiveCost="0.25"),
+        ],
+    )
+    _build(con)
+    rows = con.execute(
+        "select resource_id, tagged_keys, effective_cost, rows from marts.resource_cost "
+        "order by resource_id nulls last"
+    ).fetchall()
+    assert rows == [
+        ("i-1", ["spec", "team"], Decimal("2"), 2),  # '' and JSON null carry no value
+        ("i-2", ["back\\slash", 'say "hi"'], Decimal("1"), 1),  # quotes cannot break the path
+        ("i-3", [], Decimal("1"), 1),
+        (None, [], Decimal("0.25"), 1),  # rows without a resource are kept for marts.tag_cost
+    ]
+
+
+def test_tag_cost_holds_values_and_a_total_per_group(con: duckdb.DuckDBPyConnection) -> None:
+    _insert(
+        con,
+        [
+            _row(Tags=_tags(team="a")),
+            _row(Tags=_tags(team="a", env="")),
+            _row(Tags=_tags(team="b"), EffectiveCost="2"),
+            _row(Tags=None, EffectiveCost="4"),
+        ],
+    )
+    _build(con)
+    rows = con.execute(
+        "select tag_key, tag_value, effective_cost, rows from marts.tag_cost "
+        "order by tag_key nulls first, tag_value nulls first"
+    ).fetchall()
+    assert rows == [
+        (None, None, Decimal("8"), 4),  # every row, tagged or not
+        ("env", None, Decimal("1"), 1),  # present, no value
+        ("team", "a", Decimal("2"), 2),
+        ("team", "b", Decimal("2"), 1),
+    ]
+
+
+def test_cost_by_tag_reads_untagged_as_total_minus_tagged(con: duckdb.DuckDBPyConnection) -> None:
+    _insert(
+        con,
+        [
+            _row(Tags=_tags(team="a"), EffectiveCost="3"),
+            _row(Tags=_tags(team=""), EffectiveCost="0"),  # untagged at zero cost: still listed
+            _row(Tags=_tags(team="(untagged)"), EffectiveCost="1"),  # merges with untagged
+            _row(SubAccountId="333", Tags=_tags(team="a"), EffectiveCost="5"),  # filtered out
+        ],
+    )
+    _build(con)
+    params = {"period": "2024-09", "providers": [], "accounts": ["222"], "services": []}
+    rows = sql.run(con, "analysis/cost_by_tag", {**params, "tag_key": "team"}).fetchall()
+    assert rows == [("a", Decimal("3"), 0.75), ("(untagged)", Decimal("1"), 0.25)]
+    rows = sql.run(con, "analysis/tag_coverage", {**params, "tag_keys": ["team", "x"]}).fetchall()
+    assert rows == [
+        ("team", Decimal("4"), Decimal("4"), 1.0),
+        ("x", Decimal("0"), Decimal("4"), 0.0),
+    ]
+
+
+def test_export_periods_keeps_the_last_charge(con: duckdb.DuckDBPyConnection) -> None:
+    _insert(
+        con,
+        [
+            _row(x_export_name="cur", ChargePeriodEnd="2024-09-02 00:00:00+00"),
+            _row(x_export_name="cur", ChargePeriodEnd="2024-09-01 11:00:00+00"),
+        ],
+    )
+    _build(con)
+    rows = con.execute(
+        "select provider, export_name, billing_period, last_charge_end::varchar, rows "
+        "from marts.export_periods"
+    ).fetchall()
+    assert rows == [("AWS", "cur", "2024-09", "2024-09-02 00:00:00+00", 2)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from finops_lib.errors import InputError
+from finops_lib.errors import FinopsError, InputError
 from finops_lib.sources.aws_cur.helpers import classify_column
 from finops_lib.sources.aws_cur.settings import (
     CANONICAL_COLUMNS,
@@ -240,16 +240,47 @@ def focus_plan(
     return Plan(",\n  ".join(parts), relation(path, csv_types if csv else None), extras)
 
 
-def number_rows(con: duckdb.DuckDBPyConnection, table: str, load_id: str, key: str) -> None:
-    """Set ``x_source_row`` (1-based, in file order) on the rows just inserted from ``key``.
+def number_rows(
+    con: duckdb.DuckDBPyConnection, table: str, load_id: str, counts: list[tuple[str, int]]
+) -> None:
+    """Set ``x_source_row`` (1-based, in file order) on the rows of one load, in one update.
 
-    Inside the load's transaction the appended rows have consecutive row ids in file order (DuckDB
-    preserves insertion order, the default), so the row number is the row id minus the file's
-    first; this is an in-place update of one column instead of a window over the whole file.
+    Inside the load's transaction the rows appended by its inserts have consecutive row ids in
+    insertion order (DuckDB preserves insertion order, the default), file after file as ``counts``
+    (``(key, rows inserted)``) lists them, so a row's number is its row id minus its file's first.
+    One pass over the load, instead of a window that holds every column of a file in memory; then
+    a check that every file is numbered 1..n, so a broken assumption fails the load instead of
+    storing wrong numbers.
+
+    Raises:
+        FinopsError: the numbering check failed (the load is rolled back).
     """
-    where = "x_load_id = $l AND x_source_file = $k"
+    where = "x_load_id = $l"
+    (first,) = con.execute(
+        f"SELECT min(rowid) FROM {table} WHERE {where}",  # noqa: S608 - fixed table name
+        {"l": load_id},
+    ).fetchone() or (None,)
+    if first is None:
+        return
+    keys, bases, start = [], [], int(first)
+    for key, n in counts:
+        keys.append(key)
+        bases.append(start)
+        start += n
     con.execute(
-        f"UPDATE {table} SET x_source_row = rowid - (SELECT min(rowid) FROM {table} WHERE {where}) + 1 "  # noqa: S608 - fixed table name
-        f"WHERE {where}",
-        {"l": load_id, "k": key},
+        f"UPDATE {table} SET x_source_row = {table}.rowid - files.base + 1 "  # noqa: S608 - fixed table name
+        "FROM (SELECT unnest($keys) AS k, unnest($bases) AS base) AS files "
+        f"WHERE {table}.x_load_id = $l AND {table}.x_source_file = files.k",
+        {"l": load_id, "keys": keys, "bases": bases},
     )
+    got = con.execute(
+        f"SELECT x_source_file, min(x_source_row), max(x_source_row), count(*) FROM {table} "  # noqa: S608
+        f"WHERE {where} GROUP BY ALL",
+        {"l": load_id},
+    ).fetchall()
+    want = {key: n for key, n in counts if n}
+    if sorted(got) != sorted((k, 1, n, n) for k, n in want.items()):
+        raise FinopsError(
+            "row numbering of the load went wrong (x_source_row)",
+            hint="this is a bug; the load was rolled back, please report it",
+        )
