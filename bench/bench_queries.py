@@ -4,7 +4,7 @@ Usage:
   python -m bench.bench_queries WAREHOUSE.duckdb [--runs 5]
   python -m bench.bench_queries WAREHOUSE.duckdb --build [--rows 1000000]
   python -m bench.bench_queries BIG.duckdb --multiply 10 --source SMALL.duckdb
-  python -m bench.bench_queries WAREHOUSE.duckdb --marts [--memory-limit 1GB]
+  python -m bench.bench_queries WAREHOUSE.duckdb --marts [--memory-limit 2GB]
 
 Each query runs once to warm up, then ``runs`` times; the median is reported (target: < 200 ms at
 10M FOCUS rows). Runs in-process on a read-only connection, as the app does.
@@ -34,7 +34,7 @@ from finops_lib import db, sql
 from finops_lib.analysis import allocation, anomalies, base, cost
 
 # what imports and builds run with by default ([project].memory_limit)
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "2GB"
 
 
 def queries(f: base.Filters) -> dict[str, Callable[[Any], Any]]:

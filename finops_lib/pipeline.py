@@ -32,12 +32,13 @@ from finops_lib.errors import InputError
 from finops_lib.sources.aws_cur import discover, focus_types
 from finops_lib.sources.aws_cur.helpers import Delivery, safe_local_path
 from finops_lib.sources.aws_cur.reader import (
+    ROW_SEQUENCE,
     Plan,
     _bad_file,
+    check_numbering,
     cur_plan,
     describe,
     focus_plan,
-    number_rows,
     unpack,
 )
 from finops_lib.sources.aws_cur.store import LocalStore, Store, open_store
@@ -189,7 +190,7 @@ def load_delivery(
             plan = cur_plan(path, cols, key, meta)
         extras |= plan.extras
         plans.append((plan, meta))
-    # x_source_row is numbered from the row ids of the insert (reader.number_rows)
+    # rows reach each insert in file order (reader.relation(numbered=True)); keep that order
     con.execute("SET preserve_insertion_order = true")
     con.execute("BEGIN TRANSACTION")
     try:
@@ -200,6 +201,7 @@ def load_delivery(
         )
         counts: list[tuple[str, int]] = []
         for (plan, meta), (key, _) in zip(plans, files, strict=True):
+            con.execute(f"CREATE OR REPLACE TEMP SEQUENCE {ROW_SEQUENCE} START 1")
             try:
                 inserted = con.execute(
                     f"INSERT INTO {table} BY NAME SELECT\n  {plan.select}\nFROM {plan.source}",  # noqa: S608 - quoted idents
@@ -208,7 +210,7 @@ def load_delivery(
             except duckdb.Error as exc:
                 raise _bad_file(key, exc) from None
             counts.append((key, int(inserted[0]) if inserted else 0))
-        number_rows(con, table, load_id, counts)
+        check_numbering(con, table, load_id, counts)
         rows = sum(n for _, n in counts)
         if rows == 0:
             raise InputError(
