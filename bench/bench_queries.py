@@ -59,8 +59,12 @@ def queries(f: base.Filters) -> dict[str, Callable[[Any], Any]]:
         "anomalies: daily series": lambda con: anomalies.daily_series(con, f),
         "filter options": lambda con: base.filter_options(con),
     }
+
+    def by(dim: str) -> Callable[[Any], Any]:
+        return lambda con: cost.cost_by(con, f, dim)
+
     for dim in base.DIMENSIONS:
-        out[f"explorer: cost by {dim}"] = lambda con, d=dim: cost.cost_by(con, f, d)
+        out[f"explorer: cost by {dim}"] = by(dim)
     out["trends: monthly by service"] = lambda con: cost.monthly_by(con, f, "service")
     return out
 
