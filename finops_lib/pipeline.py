@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from pyarrow import ArrowException as ArrowError
 
 from finops_lib import db, state
 from finops_lib.config import Settings
@@ -32,9 +33,10 @@ from finops_lib.errors import InputError
 from finops_lib.sources.aws_cur import discover, focus_types
 from finops_lib.sources.aws_cur.helpers import Delivery, safe_local_path
 from finops_lib.sources.aws_cur.reader import (
-    ROW_SEQUENCE,
+    ARROW_VIEW,
     Plan,
     _bad_file,
+    arrow_source,
     check_numbering,
     cur_plan,
     describe,
@@ -190,8 +192,10 @@ def load_delivery(
             plan = cur_plan(path, cols, key, meta)
         extras |= plan.extras
         plans.append((plan, meta))
-    # rows reach each insert in file order (reader.relation(numbered=True)); keep that order
-    con.execute("SET preserve_insertion_order = true")
+    # every row carries its number (x_source_row), so the insert need not keep the file's order
+    setting = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    keep_order = bool(setting[0]) if setting else True
+    con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
         state.add_columns(con, table, extras)
@@ -201,14 +205,18 @@ def load_delivery(
         )
         counts: list[tuple[str, int]] = []
         for (plan, meta), (key, _) in zip(plans, files, strict=True):
-            con.execute(f"CREATE OR REPLACE TEMP SEQUENCE {ROW_SEQUENCE} START 1")
             try:
+                if plan.arrow is not None:
+                    con.register(ARROW_VIEW, arrow_source(plan.arrow, plan.columns))
                 inserted = con.execute(
                     f"INSERT INTO {table} BY NAME SELECT\n  {plan.select}\nFROM {plan.source}",  # noqa: S608 - quoted idents
                     meta,
                 ).fetchone()
-            except duckdb.Error as exc:
+            except (duckdb.Error, OSError, ArrowError) as exc:
                 raise _bad_file(key, exc) from None
+            finally:
+                if plan.arrow is not None:
+                    con.unregister(ARROW_VIEW)
             counts.append((key, int(inserted[0]) if inserted else 0))
         check_numbering(con, table, load_id, counts)
         rows = sum(n for _, n in counts)
@@ -246,6 +254,8 @@ def load_delivery(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.execute("SET preserve_insertion_order = $v", {"v": keep_order})
     return int(rows)
 
 

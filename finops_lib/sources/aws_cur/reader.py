@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -46,40 +47,72 @@ def is_parquet(path: Path) -> bool:
 
 
 def relation(path: Path, types: dict[str, str] | None = None, *, numbered: bool = False) -> str:
-    """The DuckDB table function reading ``path``.
+    """The DuckDB table function reading ``path`` (CSV imports stream through :func:`arrow_source`).
 
-    Parquet is read as typed by its writer. CSV is read with the dialect fixed (comma, ``"`` quoting:
-    a corrupt or truncated file is then an error instead of a silent one-column fallback of the
-    sniffer) and, when ``types`` is given, with exactly those columns and types, so that the parser
-    itself converts amounts and dates; without ``types`` every column is VARCHAR (what
-    :func:`describe` uses to read the header).
-
-    ``numbered``: the rows must reach the query in file order with their number (``x_source_row``):
-    parquet adds its ``file_row_number``; CSV is read by one thread, so that a sequence numbers the
-    rows as they stream (:data:`ROW_SEQUENCE`).
+    Parquet is read as typed by its writer (``numbered``: with its ``file_row_number``). CSV is read
+    with the dialect fixed (comma, ``"`` quoting: a corrupt or truncated file is then an error instead
+    of a silent one-column fallback of the sniffer) and, when ``types`` is given, with exactly those
+    columns and types, so that the parser itself converts amounts and dates; without ``types`` every
+    column is VARCHAR (what :func:`describe` uses to read the header).
     """
     lit = sql_literal(str(path))
     if is_parquet(path):
         extra = ", file_row_number=true" if numbered else ""
         return f"read_parquet({lit}, hive_partitioning=false{extra})"
     dialect = "header=true, delim=',', quote='\"', escape='\"'"
-    if numbered:
-        dialect += ", parallel=false"
     if types is None:
         return f"read_csv({lit}, {dialect}, all_varchar=true)"
     cols = ", ".join(f"{sql_literal(n)}: {sql_literal(t)}" for n, t in types.items())
     return f"read_csv({lit}, {dialect}, auto_detect=false, columns={{{cols}}})"
 
 
-#: The temporary sequence that numbers a CSV file's rows (created afresh before each file's insert).
-ROW_SEQUENCE = "finops_source_row"
+#: The name a CSV file's Arrow stream is registered under for its insert (:func:`arrow_source`).
+ARROW_VIEW = "finops_csv_source"
+#: The row number column :func:`arrow_source` adds.
+ARROW_ROW = "__finops_row"
 
 
 def row_number_sql(path: Path) -> str:
-    """The ``x_source_row`` expression of a plan (1-based row within the file)."""
+    """The ``x_source_row`` expression of a numbered plan (1-based row within the file)."""
     if is_parquet(path):
         return "CAST(file_row_number + 1 AS BIGINT)"
-    return f"CAST(nextval('{ROW_SEQUENCE}') AS BIGINT)"
+    return quote_ident(ARROW_ROW)
+
+
+def arrow_source(path: Path, columns: list[tuple[str, str]]) -> Any:
+    """A CSV (or CSV.gz) file as a stream of Arrow batches of strings, each row with its number.
+
+    Arrow's CSV reader parses blocks on several threads and hands them over in file order, so the
+    row number (``x_source_row``) is a counter per batch: no window over the file, no second pass,
+    and the file is never whole in memory. Amounts and dates are cast by DuckDB in the insert
+    (Arrow's decimal parser refuses more than ten decimals; DuckDB rounds, as the warehouse always
+    has). Column names are those :func:`describe` gave, so duplicates are told apart the same way.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = [n for n, _ in columns]
+    reader = pcsv.open_csv(
+        pa.input_stream(str(path), compression="detect"),
+        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 20),
+        parse_options=pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    schema = reader.schema.append(pa.field(ARROW_ROW, pa.int64()))
+
+    def numbered() -> Any:
+        start = 1
+        for batch in reader:
+            rows = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
+            yield pa.RecordBatch.from_arrays([*batch.columns, rows], schema=schema)
+            start += batch.num_rows
+
+    return pa.RecordBatchReader.from_batches(schema, numbered())
 
 
 def sql_literal(text: str) -> str:
@@ -141,14 +174,17 @@ def _json_pack(items: list[tuple[str, str]]) -> str:
 class Plan:
     """How one file is loaded: ``INSERT INTO <raw> BY NAME SELECT <select> FROM <source>``.
 
-    Absent canonical columns are left out (NULL). ``x_source_row`` is numbered as the rows stream
-    (:func:`row_number_sql`), not by a window function, which would hold the whole file in memory,
-    nor by an update after the insert, which at 10M rows cost a third of the load.
+    Absent canonical columns are left out (NULL). ``x_source_row`` comes with the rows as they
+    stream (parquet ``file_row_number``, a counter per Arrow batch for CSV), not from a window
+    function, which would hold the whole file in memory, nor from an update after the insert, which
+    at 10M rows cost a third of the load.
     """
 
     select: str
     source: str
     extras: dict[str, str]
+    arrow: Path | None = None  # a CSV file to register as ARROW_VIEW (arrow_source) for the insert
+    columns: list[tuple[str, str]] = field(default_factory=list)  # the file's, for arrow_source
 
 
 def cur_plan(
@@ -171,7 +207,9 @@ def cur_plan(
     Raises:
         InputError: a required column is missing.
     """
-    csv = not is_parquet(path)
+    # CSV read by DuckDB with typed columns (convert), or as Arrow strings cast here (import)
+    csv = not is_parquet(path) and not numbered
+    arrow = not is_parquet(path) and numbered
     select: dict[str, str] = {}
     csv_types: dict[str, str] = {}
     packs: dict[str, list[tuple[str, str]]] = {}
@@ -224,6 +262,8 @@ def cur_plan(
     parts += [f"CAST(${k} AS VARCHAR) AS {quote_ident(k)}" for k in meta]
     if numbered:
         parts.append(f"{row_number_sql(path)} AS x_source_row")
+    if arrow:
+        return Plan(",\n  ".join(parts), ARROW_VIEW, extras, arrow=path, columns=columns)
     source = relation(path, csv_types if csv else None, numbered=numbered)
     return Plan(",\n  ".join(parts), source, extras)
 
@@ -243,8 +283,7 @@ def focus_plan(
             f"{label} lacks required FOCUS column(s) {', '.join(missing)}",
             hint="is this a FOCUS export? use --cur-version v1/v2 for CUR",
         )
-    csv = not is_parquet(path)
-    csv_types = {name: "VARCHAR" for name, _ in columns}
+    arrow = not is_parquet(path)  # CSV streams through Arrow as strings and is cast here
     parts: list[str] = []
     extras: dict[str, str] = {}
     for col, typ in focus_types.items():
@@ -253,9 +292,6 @@ def focus_plan(
         src = quote_ident(col)
         if col == "Tags":
             expr = _json_text(src, have[col])
-        elif csv:
-            csv_types[col] = typ
-            expr = src
         else:
             expr = _cast(src, have[col], typ)
         parts.append(f"{expr} AS {src}")
@@ -266,9 +302,9 @@ def focus_plan(
         extras[col] = "VARCHAR"
     parts += [f"CAST(${k} AS VARCHAR) AS {quote_ident(k)}" for k in meta]
     parts.append(f"{row_number_sql(path)} AS x_source_row")
-    return Plan(
-        ",\n  ".join(parts), relation(path, csv_types if csv else None, numbered=True), extras
-    )
+    if arrow:
+        return Plan(",\n  ".join(parts), ARROW_VIEW, extras, arrow=path, columns=columns)
+    return Plan(",\n  ".join(parts), relation(path, numbered=True), extras)
 
 
 def check_numbering(
