@@ -332,10 +332,10 @@ def test_configured_exports_side_by_side(tmp_path: Path) -> None:
 
 
 def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) -> None:
-    """x_source_row is the 1-based data row of the file even when DuckDB parses the file in parallel.
+    """x_source_row is the 1-based data row of the file even when the file is parsed in parallel.
 
-    The first file is larger than DuckDB's CSV buffer (32 MB), so more than one thread parses it (with
-    insertion order not preserved this test fails); every row's id carries its own line number.
+    The first file is 36 MB, many blocks of the CSV reader (1 MB each), parsed by several threads
+    and inserted without keeping insertion order; every row's id carries its own line number.
     """
     bucket = tmp_path / "bucket"
     files: dict[str, bytes] = {}
