@@ -87,7 +87,7 @@ meta = dict(x_provider="AWS", x_export_name="e", x_cur_version={flavour!r}, x_bi
             x_manifest_id="m", x_source_file="f", x_load_id="l")
 def batches():
     for f in files:
-        plan = cur_plan(f, describe(con, f, f.name), f.name, meta)
+        plan = cur_plan(f, describe(con, f, f.name), f.name, meta, numbered=False)
         yield from arrow_batches(con, f"SELECT {{plan.select}} FROM {{plan.source}}", meta)
 p = dlt.pipeline(pipeline_name="bench_ingest", destination=dlt.destinations.duckdb({db!r}),
                  dataset_name="staging_bench", pipelines_dir={dl!r})
@@ -188,7 +188,7 @@ def table(results: list[tuple[str, Measure]], rows: int) -> str:
     for flavour, m in results:
         lines.append(
             f"| {m.name} | {m.median_s:.2f} | {rows / m.median_s:,.0f} |"
-            f" {m.median_s / base[flavour]:.2f} | {m.peak:.0f} |"
+            f" {f'{m.median_s / base[flavour]:.2f}' if flavour in base else '-'} | {m.peak:.0f} |"
         )
     return "\n".join(lines)
 

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from pyarrow import ArrowException as ArrowError
 
 from finops_lib import db, state
 from finops_lib.config import Settings
@@ -169,6 +168,8 @@ def load_delivery(
             f"{spec.name} {delivery.period}: manifest {delivery.manifest_key} lists no data files",
             hint="the month is empty; wait for the next AWS delivery or skip it with --period",
         )
+    from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
+
     load_id = uuid.uuid4().hex
     is_focus = delivery.cur_version == "focus"
     table = "raw_aws.focus" if is_focus else "raw_aws.cur"
@@ -212,7 +213,7 @@ def load_delivery(
                     f"INSERT INTO {table} BY NAME SELECT\n  {plan.select}\nFROM {plan.source}",  # noqa: S608 - quoted idents
                     meta,
                 ).fetchone()
-            except (duckdb.Error, OSError, ArrowError) as exc:
+            except (duckdb.Error, OSError, ArrowException) as exc:
                 raise _bad_file(key, exc) from None
             finally:
                 if plan.arrow is not None:

@@ -364,3 +364,37 @@ def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) ->
     finally:
         con.close()
     assert rows == [("r-1", 120_000, 120_000), ("r-2", 1_000, 1_000)]
+
+
+def test_older_warehouse_maps_become_json_text(tmp_path: Path) -> None:
+    """A raw_aws.cur written when the maps were DuckDB MAPs is converted on the next import's setup."""
+    from finops_lib import state
+
+    con = db.connect(tmp_path / "old.duckdb")
+    try:
+        con.execute("create schema raw_aws")
+        con.execute(
+            "create table raw_aws.cur (line_item_unblended_cost decimal(38,10),"
+            " resource_tags map(varchar, varchar), cost_category map(varchar, varchar))"
+        )
+        con.execute(
+            "insert into raw_aws.cur values (1.5, map {'user:team': 'web'}, map {}),"
+            " (2, null, map {'Unit': 'BU1'})"
+        )
+        state.ensure_raw(con)
+        rows = con.execute(
+            "select resource_tags, cost_category, line_item_unblended_cost from raw_aws.cur order by 3"
+        ).fetchall()
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema = 'raw_aws' and table_name = 'cur'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert rows == [
+        ('{"user:team":"web"}', None, Decimal("1.5")),
+        (None, '{"Unit":"BU1"}', Decimal("2")),
+    ]
+    assert types["resource_tags"] == types["cost_category"] == "VARCHAR"
