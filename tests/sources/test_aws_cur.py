@@ -394,3 +394,75 @@ def test_aws_focus_export_parquet(tmp_path: Path) -> None:
     assert got[1] == exp_rows and totals[1] == exp_rows
     assert round(got[0], 6) == round(exp_sum, 6)
     assert round(totals[0], 6) == round(exp_sum, 6)
+
+
+# Amounts as AWS writes them, and edge cases of the two-step decimal parse (reader._cast): small
+# amounts take DECIMAL(18,10), amounts of 10^8 and more the DECIMAL(38,10) path.
+AMOUNTS = [
+    "0.0000000012",
+    "1.2E-5",
+    "-0.000000000049999",
+    "0.00000000005",
+    "-0.00000000005",
+    "0.123456789012345",
+    "0.30000000005",  # a float would round this down
+    "12345678.12345678905",
+    "99999999.99999999995",
+    "100000000",
+    "123456789012.3456789",
+    "-98765432109876.5",
+    "1e9",
+    "",
+    "7",
+]
+
+
+def _v1_csv_with_costs(path: Path, costs: list[str]) -> None:
+    import csv
+
+    src = REPO / "data/sample/aws_cur_v1/2023-06-01.csv"
+    with src.open(newline="") as f:
+        header, first = list(csv.reader(f))[:2]
+    col = header.index("lineItem/UnblendedCost")
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for cost in costs:
+            w.writerow([*first[:col], cost, *first[col + 1 :]])
+
+
+def _rounded(text: str) -> Decimal | None:
+    """The amount rounded half away from zero to 10 places (what DECIMAL(38,10) holds)."""
+    from decimal import ROUND_HALF_UP
+
+    return Decimal(text).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP) if text else None
+
+
+def test_amounts_parse_exactly_on_both_decimal_paths(tmp_path: Path) -> None:
+    period_dir = tmp_path / "bucket/pre/rep/20230601-20230701"
+    (period_dir / "asm-1").mkdir(parents=True)
+    _v1_csv_with_costs(period_dir / "asm-1/rep-1.csv", AMOUNTS)
+    manifest = {"assemblyId": "asm-1", "reportKeys": ["pre/rep/20230601-20230701/asm-1/rep-1.csv"]}
+    (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
+    s = _settings(tmp_path)
+    import_aws(s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1")
+    con = db.connect(s.database, read_only=True)
+    try:
+        got = con.execute(
+            "select line_item_unblended_cost from raw_aws.cur order by x_source_row"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [g[0] for g in got] == [_rounded(a) for a in AMOUNTS]
+
+
+def test_an_amount_that_is_not_a_number_names_the_file(tmp_path: Path) -> None:
+    period_dir = tmp_path / "bucket/pre/rep/20230601-20230701"
+    (period_dir / "asm-1").mkdir(parents=True)
+    _v1_csv_with_costs(period_dir / "asm-1/rep-1.csv", ["1.5", "1,5"])
+    manifest = {"assemblyId": "asm-1", "reportKeys": ["pre/rep/20230601-20230701/asm-1/rep-1.csv"]}
+    (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
+    s = _settings(tmp_path)
+    with pytest.raises(InputError, match=r"rep-1\.csv.*1,5") as err:
+        import_aws(s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1")
+    assert "does not fit the column's type" in (err.value.hint or "")
