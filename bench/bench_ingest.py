@@ -31,9 +31,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import PY, ROOT, Measure, machine, python_step, repeat, run_child
+from finops_lib.config import SCHEMA
 
 FLAVOURS = {"v1": ("cur", "demo-cur", "*.csv.gz"), "v2": ("exports", "demo-cur2", "*.parquet")}
-MEMORY_LIMIT = "2GB"
+# the project's default [project].memory_limit, unless --memory-limit says otherwise
+MEMORY_LIMIT = SCHEMA["project"]["memory_limit"][1]
 
 DUCKDB = """
 import duckdb, json
@@ -202,11 +204,19 @@ def main() -> None:
     parser.add_argument("--flavours", default="v1,v2")
     parser.add_argument("--data", type=Path, default=None, help="generated data (kept, reused)")
     parser.add_argument("--steps", default="", help="only these steps, comma-separated")
+    parser.add_argument(
+        "--memory-limit", default=None, help="DuckDB memory_limit (default: the project's)"
+    )
     args = parser.parse_args()
+    if args.memory_limit:
+        global MEMORY_LIMIT
+        MEMORY_LIMIT = args.memory_limit
     data = args.data or ROOT / "data" / "bench" / f"gen-{args.rows}"
     only = [s for s in args.steps.split(",") if s] or None
     results = run(args.rows, args.runs, not args.no_dlt, args.flavours.split(","), data, only)
-    print(f"\n{args.rows:,} usage rows, one month, medians of {args.runs}\n")
+    print(
+        f"\n{args.rows:,} usage rows, one month, medians of {args.runs}, memory_limit {MEMORY_LIMIT}\n"
+    )
     print("```\n" + json.dumps(machine(), indent=2) + "\n```\n")
     print(table(results, args.rows))
     Path(data / f"results-{args.runs}.json").write_text(

@@ -130,9 +130,15 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
     return made
 
 
-_SCOPE = (
+#: The rows of the ``$changed`` scopes (``scope_keys``) in a table with the three scope columns.
+SCOPE_FILTER = (
     "list_contains($changed, x_provider || chr(31) || x_export_name || chr(31) || x_billing_period)"
 )
+
+
+def scope_keys(changed: Changed) -> list[str]:
+    """``changed`` as the ``$changed`` parameter of :data:`SCOPE_FILTER`."""
+    return ["\x1f".join(c) for c in changed]
 
 
 def rebuild_focus(
@@ -143,8 +149,8 @@ def rebuild_focus(
     The scope is a plain filter on the x_ identity columns with the keys bound as a list, so DuckDB
     pushes it down to the raw scan: rebuilding one period does not map every period.
     """
-    where = "true" if changed is None else _SCOPE
-    params = {} if changed is None else {"changed": ["\x1f".join(c) for c in changed]}
+    where = "true" if changed is None else SCOPE_FILTER
+    params = {} if changed is None else {"changed": scope_keys(changed)}
     names = sql.names("focus/sources")
     cols = ", ".join(sql.quote_ident(n) for n, _ in output_columns())
     count = f"select count(*) from {FOCUS_TABLE} where {where}"  # noqa: S608 - fixed filter text

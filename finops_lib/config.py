@@ -29,7 +29,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "tag_keys": (list, ["team", "env", "cost_center"]),
         "anomaly_threshold": (float, 3.0),
         # DuckDB's memory limit for imports and builds (it spills to disk beyond it), e.g. "2GB"
-        "memory_limit": (str, "2GB"),
+        "memory_limit": (str, "1GB"),
     },
     "aws": {
         "bucket": (str, ""),

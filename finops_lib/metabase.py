@@ -75,7 +75,8 @@ def to_duckdb(sql: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def init_sql(parquet_dir: str, tables: list[str]) -> str:
     """DuckDB ``init_sql`` for the Metabase connection: one view per published Parquet table.
 
-    ``tables`` are published names like ``focus__cost_and_usage`` (view ``focus_cost_and_usage``). The
+    ``tables`` are published names like ``focus__cost_and_usage`` (view ``focus_cost_and_usage``), each
+    a folder of Parquet files (the FOCUS table has one per billing period, see ``publish``). The
     directory is a path inside the Metabase container; it is checked against a strict pattern because
     Metabase runs this text itself (there is nothing to bind parameters to).
     """
@@ -87,7 +88,7 @@ def init_sql(parquet_dir: str, tables: list[str]) -> str:
         safe_ident(table)  # validates the file stem too
         stmts.append(
             # Metabase executes this text itself; both parts are validated above.
-            f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM read_parquet('{parquet_dir}/{table}.parquet')"  # noqa: S608
+            f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM read_parquet('{parquet_dir}/{table}/*.parquet')"  # noqa: S608
         )
     return ";\n".join(stmts) + ";"
 

@@ -274,7 +274,8 @@ def _publish(con: duckdb.DuckDBPyConnection, settings: Settings, result: ImportR
         return
     from finops_lib.publish import publish
 
-    result.published = str(publish(con, settings))
+    changed = None if result.build.full else result.changed
+    result.published = str(publish(con, settings, changed=changed))
 
 
 def import_aws(

@@ -8,7 +8,7 @@ import duckdb
 from focus_fixture import Warehouse, build
 
 from finops_lib.config import load_settings
-from finops_lib.publish import publish, snapshot_path
+from finops_lib.publish import SCHEMA_FILE, publish, snapshot_path
 
 
 def _counts(path: Path) -> dict[str, int]:
@@ -31,12 +31,35 @@ def test_snapshot_holds_the_same_tables_and_rows(warehouse: Warehouse) -> None:
 
 def test_parquet_written_per_table(warehouse: Warehouse) -> None:
     parquet = snapshot_path(warehouse.settings).parent / "parquet"
-    names = sorted(p.name for p in parquet.glob("*.parquet"))
-    assert "focus__cost_and_usage.parquet" in names and "marts__daily_cost.parquet" in names
-    rows = duckdb.sql(
-        f"select count(*) from '{parquet / 'focus__cost_and_usage.parquet'}'"
-    ).fetchone()
-    assert rows is not None and rows[0] == _counts(warehouse.database)["focus.cost_and_usage"]
+    folders = sorted(p.name for p in parquet.iterdir() if p.is_dir())
+    assert "focus__cost_and_usage" in folders and "marts__daily_cost" in folders
+    assert (parquet / "marts__daily_cost" / "data.parquet").exists()
+    focus = parquet / "focus__cost_and_usage"
+    con = duckdb.connect(str(warehouse.database), read_only=True)
+    try:
+        # the folder holds exactly the warehouse's rows, one file per (provider, export, period)
+        for left, right in (
+            ("published", "focus.cost_and_usage"),
+            ("focus.cost_and_usage", "published"),
+        ):
+            diff = con.execute(
+                f"with published as (select * from read_parquet($g)) "
+                f"select count(*) from (select * from {left} except all select * from {right})",
+                {"g": str(focus / "*.parquet")},
+            ).fetchone()
+            assert diff == (0,)
+        per_file = con.execute(
+            "select filename, count(distinct (x_provider, x_export_name, x_billing_period)) "
+            "from read_parquet($g, filename=true) group by all",
+            {"g": str(focus / "*.parquet")},
+        ).fetchall()
+        scopes = con.execute(
+            "select count(distinct (x_provider, x_export_name, x_billing_period)) from focus.cost_and_usage"
+        ).fetchone()
+    finally:
+        con.close()
+    assert all(n == 1 for _, n in per_file) and scopes == (len(per_file),)
+    assert (focus / SCHEMA_FILE).exists()  # zero rows, so the folder reads even when empty
 
 
 def test_publish_from_an_open_connection_replaces_the_snapshot(tmp_path: Path) -> None:

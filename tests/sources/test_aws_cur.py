@@ -445,7 +445,9 @@ def test_amounts_parse_exactly_on_both_decimal_paths(tmp_path: Path) -> None:
     manifest = {"assemblyId": "asm-1", "reportKeys": ["pre/rep/20230601-20230701/asm-1/rep-1.csv"]}
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
-    import_aws(s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1")
+    import_aws(
+        s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
+    )
     con = db.connect(s.database, read_only=True)
     try:
         got = con.execute(
@@ -464,5 +466,7 @@ def test_an_amount_that_is_not_a_number_names_the_file(tmp_path: Path) -> None:
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
     with pytest.raises(InputError, match=r"rep-1\.csv.*1,5") as err:
-        import_aws(s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1")
+        import_aws(
+            s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
+        )
     assert "does not fit the column's type" in (err.value.hint or "")

@@ -1,0 +1,166 @@
+"""An import publishes only the periods it loaded; a snapshot it cannot trust is rebuilt whole."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from finops_lib import db
+from finops_lib.build import build
+from finops_lib.config import load_settings
+from finops_lib.pipeline import import_aws
+from finops_lib.publish import SCHEMA_FILE, parquet_dir, snapshot_path
+
+HEADER = (
+    "identity/LineItemId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,"
+    "lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/ProductCode,lineItem/UnblendedCost"
+)
+PERIODS = {"2024-01": "20240101-20240201", "2024-02": "20240201-20240301"}
+
+
+def _deliver(bucket: Path, period: str, assembly: str, costs: list[str]) -> None:
+    folder = bucket / "p" / "r" / PERIODS[period]
+    (folder / assembly).mkdir(parents=True, exist_ok=True)
+    day = f"{period}-02T00:00:00Z"
+    lines = [HEADER] + [
+        f"id{i},111122223333,Usage,{day},{period}-02T01:00:00Z,USD,AmazonEC2,{c}"
+        for i, c in enumerate(costs)
+    ]
+    (folder / assembly / "r-1.csv.gz").write_bytes(
+        gzip.compress(("\n".join(lines) + "\n").encode())
+    )
+    key = f"p/r/{PERIODS[period]}/{assembly}/r-1.csv.gz"
+    (folder / "r-Manifest.json").write_text(
+        json.dumps({"assemblyId": assembly, "reportKeys": [key]})
+    )
+
+
+def _settings(tmp: Path):
+    return (
+        load_settings(None)
+        .override("project", "database", str(tmp / "w.duckdb"))
+        .override("aws", "download_dir", str(tmp / "downloads"))
+        .override("project", "publish_dir", str(tmp / "published"))
+    )
+
+
+def _import(tmp: Path):
+    return import_aws(
+        _settings(tmp), bucket=str(tmp / "bucket"), prefix="p", export_name="r", cur_version="v1"
+    )
+
+
+def _differences(tmp: Path) -> tuple[int, int, int]:
+    """Rows in one but not the other: warehouse vs snapshot, warehouse vs Parquet, and the count
+    of FOCUS rows in the warehouse."""
+    con = db.connect(tmp / "w.duckdb", read_only=True)
+    try:
+        con.execute(f"attach '{snapshot_path(_settings(tmp))}' as snap (read_only)")
+        glob = str(parquet_dir(_settings(tmp)) / "focus__cost_and_usage" / "*.parquet")
+        out = []
+        for other in ("snap.focus.cost_and_usage", "read_parquet($g)"):
+            params = {"g": glob} if "$g" in other else {}
+            row = con.execute(
+                f"select (select count(*) from (select * from focus.cost_and_usage except all "
+                f"select * from {other})) + (select count(*) from (select * from {other} "
+                f"except all select * from focus.cost_and_usage))",
+                params,
+            ).fetchone()
+            out.append(row[0] if row else -1)
+        total = con.execute("select count(*) from focus.cost_and_usage").fetchone()
+        return out[0], out[1], total[0] if total else -1
+    finally:
+        con.close()
+
+
+def _files(tmp: Path) -> dict[str, tuple[int, int]]:
+    folder = parquet_dir(_settings(tmp)) / "focus__cost_and_usage"
+    return {
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.glob("*.parquet")
+        if p.name != SCHEMA_FILE
+    }
+
+
+def test_a_restated_month_republishes_only_that_month(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    assert [p for _, p, _ in _import(tmp_path).loaded] == ["2024-01", "2024-02"]
+    assert _differences(tmp_path) == (0, 0, 9)
+    before = _files(tmp_path)
+    assert len(before) == 2
+    snapshot_before = snapshot_path(_settings(tmp_path)).stat().st_ino
+
+    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00", "6.00"])
+    with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
+        result = _import(tmp_path)
+    assert [p for _, p, _ in result.loaded] == ["2024-02"]
+    assert "1 changed period(s)" in caplog.text
+    assert _differences(tmp_path) == (0, 0, 11)
+    after = _files(tmp_path)
+    assert after.keys() == before.keys()
+    january = next(n for n in before if "2024-01" in n)
+    february = next(n for n in before if "2024-02" in n)
+    assert after[january] == before[january]  # not rewritten
+    assert after[february] != before[february]
+    assert snapshot_path(_settings(tmp_path)).stat().st_ino != snapshot_before  # replaced whole
+    con = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    try:
+        billed = con.execute(
+            "select x_billing_period, sum(BilledCost) from focus.cost_and_usage group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(p, str(v)) for p, v in billed] == [
+        ("2024-01", "15.0000000000"),
+        ("2024-02", "15.0000000000"),
+    ]
+
+
+def test_a_month_that_is_most_of_the_rows_is_published_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    _import(tmp_path)
+    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
+    with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
+        _import(tmp_path)
+    assert "(everything)" in caplog.text
+    assert _differences(tmp_path) == (0, 0, 3)
+
+
+def test_a_build_between_publishes_makes_the_next_publish_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    _import(tmp_path)
+    con = db.connect(tmp_path / "w.duckdb")
+    con.execute("delete from focus.cost_and_usage")  # then rebuilt, but not published
+    build(con)
+    con.close()
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
+        _import(tmp_path)
+    assert "not reusable" in caplog.text and "(everything)" in caplog.text
+    assert _differences(tmp_path) == (0, 0, 2)
+
+
+def test_a_snapshot_of_another_warehouse_is_not_patched(tmp_path: Path) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    _import(tmp_path)
+    # another warehouse publishes to the same folder (same build count, other rows)
+    other = tmp_path / "other"
+    _deliver(other / "bucket", "2024-01", "x1", ["9.00", "9.00"])
+    _import(other)
+    snapshot_path(_settings(tmp_path)).write_bytes(snapshot_path(_settings(other)).read_bytes())
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    _import(tmp_path)
+    assert _differences(tmp_path) == (0, 0, 2)
