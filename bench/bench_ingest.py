@@ -72,7 +72,8 @@ IMPORT = """
 from finops_lib.config import load_settings
 from finops_lib.pipeline import import_aws
 s = (load_settings(None).override("project", "database", {db!r})
-     .override("aws", "download_dir", {dl!r}).override("project", "publish_dir", {dl!r} + "-published"))
+     .override("aws", "download_dir", {dl!r}).override("project", "publish_dir", {dl!r} + "-published")
+     .override("project", "memory_limit", {mem!r}))
 r = import_aws(s, bucket={bucket!r}, prefix={prefix!r}, export_name={name!r}, cur_version={flavour!r})
 assert r.loaded, r
 """

@@ -68,6 +68,7 @@ class ImportResult:
     loaded: list[tuple[str, str, int]] = field(default_factory=list)  # (export, period, rows)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (export, period)
     build: Any = None
+    unbuilt: list[tuple[str, str, str]] = field(default_factory=list)  # left by a failed build
     published: str | None = None
     seconds: float = 0.0
 
@@ -261,21 +262,26 @@ def load_delivery(
 
 
 def _build(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
-    if not result.loaded:
+    """Build FOCUS for the periods just loaded and any a failed earlier build left behind."""
+    result.unbuilt = [c for c in state.unbuilt(con) if c not in result.changed]
+    changed = result.changed + result.unbuilt
+    if not changed:
         return
     from finops_lib.build import build
 
-    result.build = build(con, changed=result.changed)
+    result.build = build(con, changed=changed)
 
 
 def _publish(con: duckdb.DuckDBPyConnection, settings: Settings, result: ImportResult) -> None:
-    """Write the read-only snapshot the notebooks and reports read (after a successful build)."""
-    if not result.loaded or result.build is None:
-        return
-    from finops_lib.publish import publish
+    """Write the read-only snapshot the notebooks and reports read: the built periods after a
+    build, everything when an earlier publish did not finish."""
+    from finops_lib.publish import is_current, publish
 
-    changed = None if result.build.full else result.changed
-    result.published = str(publish(con, settings, changed=changed))
+    if result.build is not None:
+        changed = None if result.build.full else result.changed + result.unbuilt
+        result.published = str(publish(con, settings, changed=changed))
+    elif not is_current(con, settings):
+        result.published = str(publish(con, settings))
 
 
 def import_aws(
@@ -356,7 +362,9 @@ def import_aws(
             if result.loaded:
                 say("building FOCUS tables")
             _build(con, result)
-            if result.loaded:
+            if result.unbuilt:
+                say(f"built {len(result.unbuilt)} period(s) an earlier import left unbuilt")
+            if result.build is not None:
                 say("publishing the snapshot")
             _publish(con, settings, result)
     finally:

@@ -56,6 +56,21 @@ def parquet_dir(settings: Settings) -> Path:
     return publish_dir(settings) / "parquet"
 
 
+def is_current(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Whether the snapshot holds the warehouse's last build (or the warehouse has none)."""
+    warehouse = _previous_build(con, "")
+    if warehouse is None or not warehouse[0]:
+        return True
+    target = snapshot_path(settings)
+    if not target.exists():
+        return False
+    snap = db.connect(target, read_only=True)
+    try:
+        return _previous_build(snap, "") == warehouse
+    finally:
+        snap.close()
+
+
 def publish(
     con_or_path: duckdb.DuckDBPyConnection | str | Path,
     settings: Settings,

@@ -99,6 +99,25 @@ def loaded_manifest(con: duckdb.DuckDBPyConnection, export_name: str, period: st
     return None if row is None else row[0]
 
 
+def unbuilt(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """``(provider, export_name, period)`` loaded after the last finished FOCUS build.
+
+    A build that failed (or was interrupted) after its load committed writes no ``meta.build_log``
+    row, so the next import builds these periods even though their manifests are loaded.
+    """
+    ensure_meta(con)
+    logged = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'meta' and table_name = 'build_log'"
+    ).fetchone()
+    last = "(select max(built_at) from meta.build_log)" if logged and logged[0] else "NULL"
+    rows = con.execute(
+        "select provider, export_name, billing_period from meta.load_state "  # noqa: S608 - fixed text
+        f"where loaded_at > coalesce({last}, '-infinity'::timestamptz) order by all"
+    ).fetchall()
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
 def load_state(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """Every ``meta.load_state`` row, ordered by export and period (empty before any load)."""
     ensure_meta(con)

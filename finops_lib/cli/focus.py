@@ -16,18 +16,27 @@ app = typer.Typer(help="Build, export and reconcile the FOCUS dataset.", no_args
 
 
 @app.command("build")
-def build_cmd(ctx: typer.Context) -> None:
+def build_cmd(
+    ctx: typer.Context,
+    publish: Annotated[
+        bool, typer.Option(help="Then publish the snapshot the notebooks, app and Metabase read.")
+    ] = True,
+) -> None:
     """(Re)build staging, focus.cost_and_usage and the marts from the raw tables."""
     from finops_lib.build import build
+    from finops_lib.publish import publish as publish_snapshot
 
-    con = db.connect_writer(state(ctx).settings)
+    settings = state(ctx).settings
+    con = db.connect_writer(settings)
     try:
         result = build(con)
+        snapshot = publish_snapshot(con, settings) if publish else None
     finally:
         con.close()
     console.print(
         f"FOCUS build: {result.rows_inserted} rows from {', '.join(result.sources_run) or 'no source'}"
         f"; marts: {len(result.marts)}; {result.seconds:.1f}s"
+        + (f"; published {snapshot}" if snapshot else "")
     )
 
 

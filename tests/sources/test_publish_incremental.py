@@ -164,3 +164,32 @@ def test_a_snapshot_of_another_warehouse_is_not_patched(tmp_path: Path) -> None:
     _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
     _import(tmp_path)
     assert _differences(tmp_path) == (0, 0, 2)
+
+
+def test_a_rerun_builds_and_publishes_what_a_failed_import_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import finops_lib.build
+    import finops_lib.publish
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("interrupted")
+
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    with monkeypatch.context() as m:
+        m.setattr(finops_lib.build, "build", broken)
+        with pytest.raises(RuntimeError):
+            _import(tmp_path)  # the load committed, the build did not run
+    again = _import(tmp_path)
+    assert again.loaded == [] and again.unbuilt == [("AWS", "r", "2024-01")]
+    assert _differences(tmp_path) == (0, 0, 1)
+
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    with monkeypatch.context() as m:
+        m.setattr(finops_lib.publish, "publish", broken)
+        with pytest.raises(RuntimeError):
+            _import(tmp_path)  # loaded and built, not published
+    third = _import(tmp_path)
+    assert third.loaded == [] and third.unbuilt == [] and third.published
+    assert _differences(tmp_path) == (0, 0, 2)
+    assert _import(tmp_path).published is None  # nothing left to do

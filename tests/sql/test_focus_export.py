@@ -86,13 +86,20 @@ def test_export_before_build_says_what_to_do(tmp_path: Path) -> None:
         export(db.connect(":memory:"), tmp_path / "x.parquet")
 
 
-def test_cli_builds_and_exports(tmp_path: Path) -> None:
+def test_cli_builds_publishes_and_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPEN_FINOPS_PROJECT_PUBLISH_DIR", str(tmp_path / "pub"))
     warehouse = tmp_path / "w.duckdb"
     c = db.connect(warehouse)
     create_raw(c)
     insert(c, USAGE)
     c.close()
+    assert main(["--database", str(warehouse), "focus", "build", "--no-publish"]) == 0
+    assert not (tmp_path / "pub").exists()
     assert main(["--database", str(warehouse), "focus", "build"]) == 0
+    snap = db.connect(tmp_path / "pub" / "finops.duckdb", read_only=True)
+    rows = snap.execute("select count(*) from focus.cost_and_usage").fetchone()
+    snap.close()
+    assert rows is not None and rows[0] > 0
     out = tmp_path / "out" / "f.csv"
     args = ["--database", str(warehouse), "focus", "export", "--focus-version", "1.3"]
     assert main([*args, "--format", "csv", "--output", str(out)]) == 0
