@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from finops_lib import sql
+from finops_lib import sql, state
 from finops_lib.errors import FinopsError
 from finops_lib.spec import output_columns
 
@@ -231,6 +231,7 @@ def build(con: duckdb.DuckDBPyConnection, *, changed: Changed | None = None) -> 
     """
     t0 = time.perf_counter()
     result = BuildResult()
+    state.migrate(con)  # a raw table written by an older version
     if ensure_focus_table(con):
         changed = None
     result.full = changed is None

@@ -52,14 +52,47 @@ def ensure_raw(con: duckdb.DuckDBPyConnection, focus_types: dict[str, str] | Non
     cols = {**CANONICAL_COLUMNS, **META_COLUMNS}
     ddl = ", ".join(f"{quote_ident(c)} {t}" for c, t in cols.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS raw_aws.cur ({ddl})")
-    _maps_to_json(con)
+    migrate(con)
     if focus_types is not None:
         cols = {**focus_types, **FOCUS_META_COLUMNS}
         ddl = ", ".join(f"{quote_ident(c)} {t}" for c, t in cols.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS raw_aws.focus ({ddl})")
 
 
-def _maps_to_json(con: duckdb.DuckDBPyConnection) -> None:
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Bring a ``raw_aws.cur`` written by an older version to the current columns (imports and
+    builds call this first, so an upgrade needs no manual step). Returns what was changed.
+
+    * MAP columns become JSON object text;
+    * canonical columns added since are added; the ``product_*`` ones are filled from the row's
+      ``product`` JSON, as the load takes them out of a CUR 2.0 ``product`` map.
+    """
+    have = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'raw_aws' and table_name = 'cur'"
+        ).fetchall()
+    )
+    if not have:
+        return []
+    changed = _maps_to_json(con)
+    for col, typ in {**CANONICAL_COLUMNS, **META_COLUMNS}.items():
+        if col in have:
+            continue
+        ident = quote_ident(col)
+        con.execute(f"ALTER TABLE raw_aws.cur ADD COLUMN {ident} {typ}")
+        if col.startswith("product_") and "product" in have:
+            path = "$." + col.removeprefix("product_")
+            con.execute(
+                f"UPDATE raw_aws.cur SET {ident} = NULLIF(json_extract_string(product, $k), '')"  # noqa: S608 - quoted ident
+                " WHERE product IS NOT NULL",
+                {"k": path},
+            )
+        changed.append(col)
+    return changed
+
+
+def _maps_to_json(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Convert the MAP columns of a ``raw_aws.cur`` written by an older version to JSON text."""
     old = con.execute(
         "select column_name from information_schema.columns where table_schema = 'raw_aws'"
@@ -71,6 +104,7 @@ def _maps_to_json(con: duckdb.DuckDBPyConnection) -> None:
             f"ALTER TABLE raw_aws.cur ALTER {ident} TYPE VARCHAR"
             f" USING NULLIF(CAST(to_json({ident}) AS VARCHAR), '{{}}')"
         )
+    return [c for (c,) in old]
 
 
 def add_columns(con: duckdb.DuckDBPyConnection, table: str, wanted: dict[str, str]) -> list[str]:

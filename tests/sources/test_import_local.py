@@ -366,24 +366,31 @@ def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) ->
     assert rows == [("r-1", 120_000, 120_000), ("r-2", 1_000, 1_000)]
 
 
-def test_older_warehouse_maps_become_json_text(tmp_path: Path) -> None:
-    """A raw_aws.cur written when the maps were DuckDB MAPs is converted on the next import's setup."""
+def test_older_warehouse_is_migrated_and_builds(tmp_path: Path) -> None:
+    """A raw_aws.cur of an older version (DuckDB MAPs, no product_region & co.) is brought up to
+    date by the next build or import, without a manual step."""
     from finops_lib import state
+    from finops_lib.build import build
 
     con = db.connect(tmp_path / "old.duckdb")
     try:
         con.execute("create schema raw_aws")
         con.execute(
             "create table raw_aws.cur (line_item_unblended_cost decimal(38,10),"
-            " resource_tags map(varchar, varchar), cost_category map(varchar, varchar))"
+            " line_item_line_item_type varchar, line_item_usage_start_date timestamptz,"
+            " x_provider varchar, x_export_name varchar, x_billing_period varchar,"
+            " resource_tags map(varchar, varchar), cost_category map(varchar, varchar),"
+            " product map(varchar, varchar))"
         )
         con.execute(
-            "insert into raw_aws.cur values (1.5, map {'user:team': 'web'}, map {}),"
-            " (2, null, map {'Unit': 'BU1'})"
+            "insert into raw_aws.cur values (1.5, 'Usage', '2024-01-02', 'AWS', 'r', '2024-01',"
+            " map {'user:team': 'web'}, map {}, map {'region': 'us-east-1', 'product_name': 'EC2'}),"
+            " (2, 'Usage', '2024-01-03', 'AWS', 'r', '2024-01', null, map {'Unit': 'BU1'}, null)"
         )
-        state.ensure_raw(con)
+        result = build(con)
         rows = con.execute(
-            "select resource_tags, cost_category, line_item_unblended_cost from raw_aws.cur order by 3"
+            "select resource_tags, cost_category, product_region, product_product_name,"
+            " line_item_unblended_cost from raw_aws.cur order by line_item_unblended_cost"
         ).fetchall()
         types = dict(
             con.execute(
@@ -391,10 +398,13 @@ def test_older_warehouse_maps_become_json_text(tmp_path: Path) -> None:
                 " where table_schema = 'raw_aws' and table_name = 'cur'"
             ).fetchall()
         )
+        billed = con.execute("select sum(BilledCost) from focus.cost_and_usage").fetchone()
+        assert state.migrate(con) == []  # nothing left to do
     finally:
         con.close()
     assert rows == [
-        ('{"user:team":"web"}', None, Decimal("1.5")),
-        (None, '{"Unit":"BU1"}', Decimal("2")),
+        ('{"user:team":"web"}', None, "us-east-1", "EC2", Decimal("1.5")),
+        (None, '{"Unit":"BU1"}', None, None, Decimal("2")),
     ]
-    assert types["resource_tags"] == types["cost_category"] == "VARCHAR"
+    assert types["resource_tags"] == types["cost_category"] == types["product"] == "VARCHAR"
+    assert result.rows_inserted == 2 and billed == (Decimal("3.5"),)
