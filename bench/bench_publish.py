@@ -44,14 +44,19 @@ con.execute("create table t as select * from w.focus.cost_and_usage")
 con.execute("copy t to " + repr({pq!r}) + " (format parquet)")
 """
 
-ALL = SETUP + """
+ALL = (
+    SETUP
+    + """
 from finops_lib.publish import publish
 publish(con, s)
 """
+)
 
 # A build of the newest period, as far as publishing can tell: its FOCUS rows replaced (by the same
 # rows: the multiplied warehouse's raw table holds only the 1M source rows) and the build logged.
-REBUILD = SETUP + """
+REBUILD = (
+    SETUP
+    + """
 from finops_lib.build import BuildResult, SCOPE_FILTER, _log, scope_keys
 p = {{"changed": scope_keys([scope])}}
 con.execute("begin")
@@ -61,11 +66,15 @@ con.execute("insert into focus.cost_and_usage select * from again")
 con.execute("commit")
 _log(con, [scope], BuildResult(full=False))
 """
+)  # noqa: S608 - the Python code of a child step; its SQL text is fixed
 
-CHANGED = SETUP + """
+CHANGED = (
+    SETUP
+    + """
 from finops_lib.publish import publish
 publish(con, s, changed=[scope])
 """
+)
 
 
 def run(warehouse: Path, runs: int) -> list[Measure]:
