@@ -1,4 +1,5 @@
-"""Run the benchmarks (`just bench`): ingestion, CSV -> FOCUS vs the reference converter, queries.
+"""Run the benchmarks (`just bench`): ingestion, CSV -> FOCUS vs the reference converter, queries,
+publishing.
 
 Usage: python -m bench [--rows 1000000] [--convert-rows 100000] [--runs 3]
 Prints markdown tables; bench/RESULTS.md records the numbers of a run with the machine and versions.
@@ -54,6 +55,10 @@ def main() -> None:
             [PY, "-m", "bench.bench_queries", str(big), "--build", "--rows", str(args.rows)],
         )
     step("Notebook queries", [PY, "-m", "bench.bench_queries", str(big), "--runs", "5"])
+    step(
+        "Publishing: everything vs the changed period",
+        [PY, "-m", "bench.bench_publish", str(big), "--runs", str(args.runs)],
+    )
 
 
 if __name__ == "__main__":
