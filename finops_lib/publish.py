@@ -64,7 +64,10 @@ def is_current(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
     target = snapshot_path(settings)
     if not target.exists():
         return False
-    snap = db.connect(target, read_only=True)
+    try:
+        snap = db.connect(target, read_only=True)
+    except (duckdb.Error, FinopsError):  # unreadable: publishing again replaces it
+        return False
     try:
         return _previous_build(snap, "") == warehouse
     finally:
@@ -100,10 +103,16 @@ def publish(
             tables = None
             if changed is not None and target.exists():
                 shutil.copyfile(target, tmp_name)
-                tables = _attached(con_or_path, tmp_name, lambda: _update(con_or_path, changed))
+                try:
+                    tables = _attached(con_or_path, tmp_name, lambda: _update(con_or_path, changed))
+                except duckdb.Error as exc:  # e.g. a damaged snapshot file: replace it whole
+                    log.warning("previous snapshot unreadable (%s)", str(exc).splitlines()[0])
+                    tables = None
                 if tables is None:
                     log.info("previous snapshot not reusable: publishing everything")
-                    os.unlink(tmp_name)
+                    for leftover in (tmp_name, tmp_name + ".wal"):
+                        if os.path.exists(leftover):
+                            os.unlink(leftover)
                 else:
                     scopes = changed
             if tables is None:

@@ -193,3 +193,14 @@ def test_a_rerun_builds_and_publishes_what_a_failed_import_left(
     assert third.loaded == [] and third.unbuilt == [] and third.published
     assert _differences(tmp_path) == (0, 0, 2)
     assert _import(tmp_path).published is None  # nothing left to do
+
+
+def test_a_damaged_snapshot_is_replaced_whole(tmp_path: Path) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 4)
+    _import(tmp_path)
+    snap = snapshot_path(_settings(tmp_path))
+    snap.write_bytes(snap.read_bytes()[:5000])  # truncated, as by a full disk
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    result = _import(tmp_path)
+    assert result.loaded and result.published
+    assert _differences(tmp_path) == (0, 0, 5)
