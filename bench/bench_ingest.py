@@ -28,6 +28,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from bench.common import PY, ROOT, Measure, machine, python_step, repeat, run_child
@@ -118,6 +119,30 @@ def _generate(data: Path, rows: int) -> dict[str, Path]:
     return {f: data / f"cur-{f}" for f in FLAVOURS}
 
 
+def _expected(bucket: Path) -> Decimal | None:
+    """The generator's unblended cost of the month (None for data without its totals file)."""
+    path = bucket / "expected_totals.json"
+    if not path.exists():
+        return None
+    periods = json.loads(path.read_text())["periods"]
+    return sum((Decimal(p["unblended_cost"]) for p in periods.values()), Decimal(0))
+
+
+def _check(db: Path | None, relation: str, column: str, expected: Decimal | None) -> None:
+    """A timed step's output must hold the month's cost to the cent (checked after the clock)."""
+    if expected is None:
+        return
+    import duckdb
+
+    con = duckdb.connect(str(db) if db else ":memory:", read_only=db is not None)
+    try:
+        got = con.execute(f"select sum({column}) from {relation}").fetchone()  # noqa: S608 - fixed names
+    finally:
+        con.close()
+    if got is None or got[0] is None or round(Decimal(got[0]), 2) != round(expected, 2):
+        raise RuntimeError(f"{relation}: {column} sums to {got}, the source to {expected}")
+
+
 def _flavour_steps(flavour: str, bucket: Path, tmp: Path, with_dlt: bool) -> dict[str, Callable]:
     """The steps of one flavour, each a callable returning (seconds, peak MB)."""
     prefix, name, pattern = FLAVOURS[flavour]
@@ -129,27 +154,40 @@ def _flavour_steps(flavour: str, bucket: Path, tmp: Path, with_dlt: bool) -> dic
     def step(code: str) -> tuple[float, float]:
         return python_step(code.format(**kw, **_fresh(tmp)))
 
+    expected = _expected(bucket)
+
     def load_and_keep() -> tuple[float, float]:
         result = step(LOAD)
+        _check(tmp / "w.duckdb", "raw_aws.cur", "line_item_unblended_cost", expected)
         shutil.copyfile(tmp / "w.duckdb", loaded)
         return result
 
     def build() -> tuple[float, float]:
         fresh = _fresh(tmp)
         shutil.copyfile(loaded, fresh["db"])
-        return python_step(BUILD.format(**kw, **fresh))
+        result = python_step(BUILD.format(**kw, **fresh))
+        _check(tmp / "w.duckdb", "focus.cost_and_usage", "BilledCost", expected)
+        return result
+
+    def import_() -> tuple[float, float]:
+        result = step(IMPORT)
+        _check(tmp / "w.duckdb", "focus.cost_and_usage", "BilledCost", expected)
+        return result
 
     def convert() -> tuple[float, float]:
-        return run_child(
+        out = tmp / "focus.parquet"
+        result = run_child(
             [PY, "-m", "finops_lib.cli", "focus", "convert", *paths]
-            + ["--cur-version", flavour, "--output", str(tmp / "focus.parquet")]
+            + ["--cur-version", flavour, "--output", str(out)]
         )
+        _check(None, f"read_parquet('{out}')", "BilledCost", expected)
+        return result
 
     steps: dict[str, Callable] = {
         "duckdb-load": lambda: step(DUCKDB),
         "finops-load": load_and_keep,
         "finops-build": build,
-        "finops-import": lambda: step(IMPORT),
+        "finops-import": import_,
         "finops-convert": convert,
     }
     if with_dlt:
