@@ -320,17 +320,20 @@ def _write_parquet(
             src = _name(schema, table)
             folder = out / f"{schema}__{table}"
             folder.mkdir(exist_ok=True)
-            legacy = out / f"{schema}__{table}.parquet"  # the layout before folders
-            legacy.unlink(missing_ok=True)
             if (schema, table) not in PARTITIONED:
                 _copy_to(con, f"select * from {src}", {}, folder / "data.parquet")  # noqa: S608
+                (out / f"{schema}__{table}.parquet").unlink(missing_ok=True)  # the old layout
                 continue
-            _copy_to(con, f"select * from {src} limit 0", {}, folder / SCHEMA_FILE)  # noqa: S608
+            # The schema file is written last: its presence says the folder is complete. Only then
+            # can it be patched; a new folder, one of the layout before folders, or one whose last
+            # write was interrupted is written whole.
+            whole = scopes is None or not (folder / SCHEMA_FILE).exists()
+            (folder / SCHEMA_FILE).unlink(missing_ok=True)
             cols = ", ".join(SCOPE_COLUMNS)
             todo = (
-                scopes
-                if scopes is not None
-                else con.execute(f"select distinct {cols} from {src} order by all").fetchall()  # noqa: S608
+                con.execute(f"select distinct {cols} from {src} order by all").fetchall()  # noqa: S608
+                if whole
+                else scopes or []
             )
             where = " and ".join(f"{c} is not distinct from ${c}" for c in SCOPE_COLUMNS)
             written = set()
@@ -343,9 +346,11 @@ def _write_parquet(
                     written.add(final.name)
                 else:
                     final.unlink(missing_ok=True)
-            if scopes is None:
+            if whole:
                 for stale in folder.glob("*.parquet"):
                     if stale.name not in written and stale.name != SCHEMA_FILE:
                         stale.unlink()
+            _copy_to(con, f"select * from {src} limit 0", {}, folder / SCHEMA_FILE)  # noqa: S608
+            (out / f"{schema}__{table}.parquet").unlink(missing_ok=True)  # the old layout
     finally:
         con.close()

@@ -204,3 +204,29 @@ def test_a_damaged_snapshot_is_replaced_whole(tmp_path: Path) -> None:
     result = _import(tmp_path)
     assert result.loaded and result.published
     assert _differences(tmp_path) == (0, 0, 5)
+
+
+def test_parquet_of_an_older_layout_or_an_interrupted_write_is_rewritten_whole(
+    tmp_path: Path,
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 4)
+    _import(tmp_path)
+    out = parquet_dir(_settings(tmp_path))
+    folder = out / "focus__cost_and_usage"
+    # as an older version left it: one file per table, no folders
+    legacy = out / "focus__cost_and_usage.parquet"
+    legacy.write_bytes(b"old")
+    for p in folder.iterdir():
+        p.unlink()
+    folder.rmdir()
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    result = _import(tmp_path)
+    assert result.published and not legacy.exists()
+    assert _differences(tmp_path) == (0, 0, 5)  # January's file is back too
+    # a write interrupted after it removed the completeness marker
+    (folder / SCHEMA_FILE).unlink()
+    next(p for p in folder.iterdir() if "2024-01" in p.name).unlink()
+    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00"])
+    _import(tmp_path)
+    assert _differences(tmp_path) == (0, 0, 5)
+    assert (folder / SCHEMA_FILE).exists()
