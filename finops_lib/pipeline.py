@@ -87,6 +87,11 @@ class ImportResult:
         """``(provider, export_name, period)`` loaded, as ``build(changed=)`` takes them."""
         return [("AWS", e, p) for e, p, _ in self.loaded]
 
+    @property
+    def to_build(self) -> list[tuple[str, str, str]]:
+        """The periods this import builds and publishes: loaded now, or left unbuilt before."""
+        return self.changed + self.unbuilt
+
 
 def export_specs(
     settings: Settings,
@@ -264,12 +269,11 @@ def load_delivery(
 def _build(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
     """Build FOCUS for the periods just loaded and any a failed earlier build left behind."""
     result.unbuilt = [c for c in state.unbuilt(con) if c not in result.changed]
-    changed = result.changed + result.unbuilt
-    if not changed:
+    if not result.to_build:
         return
     from finops_lib.build import build
 
-    result.build = build(con, changed=changed)
+    result.build = build(con, changed=result.to_build)
 
 
 def _publish(con: duckdb.DuckDBPyConnection, settings: Settings, result: ImportResult) -> None:
@@ -278,7 +282,7 @@ def _publish(con: duckdb.DuckDBPyConnection, settings: Settings, result: ImportR
     from finops_lib.publish import is_current, publish
 
     if result.build is not None:
-        changed = None if result.build.full else result.changed + result.unbuilt
+        changed = None if result.build.full else result.to_build
         result.published = str(publish(con, settings, changed=changed))
     elif not is_current(con, settings):
         result.published = str(publish(con, settings))

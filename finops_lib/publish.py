@@ -297,10 +297,22 @@ def scope_file(scope: tuple[str, ...]) -> str:
     return f"{slug}-{digest}.parquet"
 
 
-def _copy_to(con: duckdb.DuckDBPyConnection, query: str, params: dict, final: Path) -> None:
+def _copy_to(
+    con: duckdb.DuckDBPyConnection, query: str, params: dict, final: Path, *, empty_ok: bool = True
+) -> int:
+    """Write ``query`` to ``final`` (via a temp file and ``os.replace``); returns the rows written.
+    Without ``empty_ok``, zero rows remove ``final`` instead."""
     tmp = final.with_name(final.name + ".tmp")
-    con.execute(f"copy ({query}) to $path (format parquet)", params | {"path": str(tmp)})
-    os.replace(tmp, final)
+    row = con.execute(
+        f"copy ({query}) to $path (format parquet)", params | {"path": str(tmp)}
+    ).fetchone()
+    rows = int(row[0]) if row else 0
+    if rows or empty_ok:
+        os.replace(tmp, final)
+    else:
+        tmp.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+    return rows
 
 
 def _write_parquet(
@@ -320,37 +332,43 @@ def _write_parquet(
             src = _name(schema, table)
             folder = out / f"{schema}__{table}"
             folder.mkdir(exist_ok=True)
-            if (schema, table) not in PARTITIONED:
+            if (schema, table) in PARTITIONED:
+                _write_partitioned(con, src, folder, scopes)
+            else:
                 _copy_to(con, f"select * from {src}", {}, folder / "data.parquet")  # noqa: S608
-                (out / f"{schema}__{table}.parquet").unlink(missing_ok=True)  # the old layout
-                continue
-            # The schema file is written last: its presence says the folder is complete. Only then
-            # can it be patched; a new folder, one of the layout before folders, or one whose last
-            # write was interrupted is written whole.
-            whole = scopes is None or not (folder / SCHEMA_FILE).exists()
-            (folder / SCHEMA_FILE).unlink(missing_ok=True)
-            cols = ", ".join(SCOPE_COLUMNS)
-            todo = (
-                con.execute(f"select distinct {cols} from {src} order by all").fetchall()  # noqa: S608
-                if whole
-                else scopes or []
-            )
-            where = " and ".join(f"{c} is not distinct from ${c}" for c in SCOPE_COLUMNS)
-            written = set()
-            for scope in todo:
-                params = dict(zip(SCOPE_COLUMNS, scope, strict=True))
-                final = folder / scope_file(tuple(scope))
-                has = con.execute(f"select count(*) from {src} where {where}", params).fetchone()  # noqa: S608
-                if has and has[0]:
-                    _copy_to(con, f"select * from {src} where {where}", params, final)  # noqa: S608
-                    written.add(final.name)
-                else:
-                    final.unlink(missing_ok=True)
-            if whole:
-                for stale in folder.glob("*.parquet"):
-                    if stale.name not in written and stale.name != SCHEMA_FILE:
-                        stale.unlink()
-            _copy_to(con, f"select * from {src} limit 0", {}, folder / SCHEMA_FILE)  # noqa: S608
-            (out / f"{schema}__{table}.parquet").unlink(missing_ok=True)  # the old layout
+            legacy = out / f"{schema}__{table}.parquet"  # the layout before folders
+            legacy.unlink(missing_ok=True)
     finally:
         con.close()
+
+
+def _write_partitioned(
+    con: duckdb.DuckDBPyConnection, src: str, folder: Path, scopes: Changed | None
+) -> None:
+    """One file per scope: only ``scopes`` when given and the folder is complete, else all (and
+    files of scopes no longer there are removed).
+
+    The schema file is written last: its presence says the folder is complete. Only then can it be
+    patched; a new folder, one of the layout before folders, or one whose last write was
+    interrupted is written whole.
+    """
+    whole = scopes is None or not (folder / SCHEMA_FILE).exists()
+    (folder / SCHEMA_FILE).unlink(missing_ok=True)
+    cols = ", ".join(SCOPE_COLUMNS)
+    todo = (
+        con.execute(f"select distinct {cols} from {src} order by all").fetchall()  # noqa: S608
+        if whole
+        else scopes or []
+    )
+    where = " and ".join(f"{c} is not distinct from ${c}" for c in SCOPE_COLUMNS)
+    written = set()
+    for scope in todo:
+        final = folder / scope_file(tuple(scope))
+        params = dict(zip(SCOPE_COLUMNS, scope, strict=True))
+        if _copy_to(con, f"select * from {src} where {where}", params, final, empty_ok=False):  # noqa: S608
+            written.add(final.name)
+    if whole:
+        for stale in folder.glob("*.parquet"):
+            if stale.name not in written and stale.name != SCHEMA_FILE:
+                stale.unlink()
+    _copy_to(con, f"select * from {src} limit 0", {}, folder / SCHEMA_FILE)  # noqa: S608
