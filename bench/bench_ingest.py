@@ -48,16 +48,14 @@ con.execute(f"CREATE TABLE t AS SELECT * FROM {{fn}}($f)", {{"f": files}})
 
 LOAD = """
 from pathlib import Path
-from finops_lib import db, pipeline, state
-from finops_lib.sources.aws_cur import discover, focus_types
-from finops_lib.sources.aws_cur.store import open_store
+from finops_lib import db, pipeline
+from finops_lib.sources import provider
+from finops_lib.sources.aws_cur import CurExport
 con = db.connect({db!r}, memory_limit={mem!r})
-state.ensure_meta(con)
-state.ensure_raw(con, focus_types())
-spec = pipeline.ExportSpec({name!r}, {bucket!r}, {prefix!r}, {name!r}, {flavour!r})
-store = open_store({bucket!r})
-for d in discover(store, {prefix!r}, {name!r}, {flavour!r}):
-    pipeline.load_delivery(con, spec, d, pipeline._fetch(store, spec, d, Path({dl!r})))
+pipeline.ensure_tables(con)
+export = CurExport({name!r}, {bucket!r}, {prefix!r}, {name!r}, {flavour!r}, download_dir=Path({dl!r}))
+for d in export.deliveries():
+    pipeline.load_delivery(con, provider("aws"), export, d, export.fetch(d))
 con.close()
 """
 
@@ -71,18 +69,17 @@ con.close()
 
 IMPORT = """
 from finops_lib.config import load_settings
-from finops_lib.pipeline import import_aws
+from finops_lib.pipeline import import_provider
 s = (load_settings(None).override("project", "database", {db!r})
      .override("aws", "download_dir", {dl!r}).override("project", "publish_dir", {dl!r} + "-published")
      .override("project", "memory_limit", {mem!r}))
-r = import_aws(s, bucket={bucket!r}, prefix={prefix!r}, export_name={name!r}, cur_version={flavour!r})
+r = import_provider("aws", s, bucket={bucket!r}, prefix={prefix!r}, export_name={name!r}, cur_version={flavour!r})
 assert r.loaded, r
 """
 
 DLT = """
 import json, duckdb, dlt
 from pathlib import Path
-from finops_lib.sources.aws_cur import arrow_batches
 from finops_lib.sources.aws_cur.reader import cur_plan, describe
 files = [Path(f) for f in json.loads({files!r})]
 con = duckdb.connect()
@@ -92,7 +89,8 @@ meta = dict(x_provider="AWS", x_export_name="e", x_cur_version={flavour!r}, x_bi
 def batches():
     for f in files:
         plan = cur_plan(f, describe(con, f, f.name), f.name, meta, numbered=False)
-        yield from arrow_batches(con, f"SELECT {{plan.select}} FROM {{plan.source}}", meta)
+        sql = f"SELECT {{plan.select}} FROM {{plan.source}}"
+        yield from con.execute(sql, meta).fetch_record_batch(100_000)
 p = dlt.pipeline(pipeline_name="bench_ingest", destination=dlt.destinations.duckdb({db!r}),
                  dataset_name="staging_bench", pipelines_dir={dl!r})
 p.run(dlt.resource(batches(), name="cur", write_disposition="append"))

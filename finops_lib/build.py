@@ -17,14 +17,13 @@ Order you can read in :func:`build`:
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from finops_lib import sql, state
+from finops_lib import db, sql
 from finops_lib.errors import FinopsError
 from finops_lib.spec import output_columns
 
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 FOCUS_TABLE = "focus.cost_and_usage"
 LOOKUPS_DIR = Path(__file__).resolve().parent / "lookups"
 SCHEMAS = ("staging", "focus", "meta", "marts")
-_REQUIRES = re.compile(r"^--\s*requires:\s*(.+)$", re.M)
 
 Changed = list[tuple[str, str, str]]
 
@@ -52,20 +50,9 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def _requires(name: str) -> list[str]:
-    """Relations a query file needs (its ``-- requires:`` header), as ``schema.table``."""
-    found = _REQUIRES.search(sql.load(name))
-    return [r.strip() for r in found.group(1).split(",")] if found else []
-
-
-def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, _, table = relation.partition(".")
-    row = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = $s and table_name = $t",
-        {"s": schema, "t": table},
-    ).fetchone()
-    return bool(row and row[0])
+def _ready(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether every relation a query file requires exists."""
+    return all(db.table_exists(con, r) for r in sql.requires(name))
 
 
 def _columns_ddl() -> str:
@@ -116,7 +103,7 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
     made = []
     for name in sql.names("staging"):
         view = "staging." + sql.safe_ident(name.rsplit("/", 1)[1])
-        if all(_exists(con, r) for r in _requires(name)):
+        if _ready(con, name):
             try:
                 con.execute(f"create or replace view {view} as\n{sql.load(name)}")
             except duckdb.Error as exc:
@@ -141,6 +128,29 @@ def scope_keys(changed: Changed) -> list[str]:
     return ["\x1f".join(c) for c in changed]
 
 
+def _mapped(con: duckdb.DuckDBPyConnection, name: str, wanted: list[str]) -> list[str]:
+    """The output columns a source mapping selects, in the table's order. A column it does not
+    select is NULL, so a provider maps what it has (e.g. no ``x_extras``) and a column added to
+    the table later needs no edit to the other providers' mappings.
+
+    Raises:
+        FinopsError: the mapping selects a column the table does not have (a typo), or lacks one
+            of the scope columns every row needs.
+    """
+    text = sql.load(name)
+    have = [r[0] for r in con.execute(f"describe select * from (\n{text}\n)").fetchall()]  # noqa: S608 - a stored query
+    unknown = sorted(set(have) - set(wanted))
+    missing = [c for c in ("x_provider", "x_export_name", "x_billing_period") if c not in have]
+    if unknown or missing:
+        raise FinopsError(
+            f"FOCUS mapping queries/{name}.sql selects unknown column(s) {', '.join(unknown)}"
+            if unknown
+            else f"FOCUS mapping queries/{name}.sql lacks {', '.join(missing)}",
+            hint="a mapping selects only focus.cost_and_usage columns (finops_lib.spec), with the x_ scope columns",
+        )
+    return [c for c in wanted if c in have]
+
+
 def rebuild_focus(
     con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildResult
 ) -> None:
@@ -152,7 +162,7 @@ def rebuild_focus(
     where = "true" if changed is None else SCOPE_FILTER
     params = {} if changed is None else {"changed": scope_keys(changed)}
     names = sql.names("focus/sources")
-    cols = ", ".join(sql.quote_ident(n) for n, _ in output_columns())
+    wanted = [n for n, _ in output_columns()]
     count = f"select count(*) from {FOCUS_TABLE} where {where}"  # noqa: S608 - fixed filter text
     con.execute("begin transaction")  # build's own: call it after the load's commit
     try:
@@ -160,10 +170,11 @@ def rebuild_focus(
         result.rows_deleted = int(row[0]) if row else 0
         con.execute(f"delete from {FOCUS_TABLE} where {where}", params)  # noqa: S608 - fixed filter
         for name in names:
-            if not all(_exists(con, r) for r in _requires(name)):
+            if not _ready(con, name):
                 result.sources_skipped.append(name)
                 continue
             try:
+                cols = ", ".join(sql.quote_ident(n) for n in _mapped(con, name, wanted))
                 con.execute(
                     f"insert into {FOCUS_TABLE} ({cols})\n"
                     f"select {cols} from (\n{sql.load(name)}\n) as src where {where}",
@@ -231,7 +242,6 @@ def build(con: duckdb.DuckDBPyConnection, *, changed: Changed | None = None) -> 
     """
     t0 = time.perf_counter()
     result = BuildResult()
-    state.migrate(con)  # a raw table written by an older version
     if ensure_focus_table(con):
         changed = None
     result.full = changed is None

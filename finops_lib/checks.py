@@ -21,8 +21,9 @@ from typing import Any
 import duckdb
 from rich.table import Table
 
-from finops_lib import sql
+from finops_lib import db, sql
 from finops_lib.errors import FinopsError
+from finops_lib.periods import parse_period
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
 CHECKABLE_TABLES = ("focus.cost_and_usage", "focus_export", "focus_input")
@@ -100,13 +101,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, table: str, period: str | None) -> 
         )
     schema, _, name = table.rpartition(".")
     source = (sql.safe_ident(schema) + "." if schema else "") + sql.safe_ident(name)
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = coalesce($s, 'main') and table_name = $t "
-        "union all select count(*) from duckdb_views() where schema_name = coalesce($s, 'main') "
-        "and view_name = $t",
-        {"s": schema or None, "t": name},
-    ).fetchall()
-    if not any(n for (n,) in exists):
+    if not db.table_exists(con, schema or "main", name):
         raise FinopsError(
             f"{table} does not exist", hint="run `finops focus build` after an import"
         )
@@ -116,8 +111,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, table: str, period: str | None) -> 
     # purchase in an earlier month) read the unfiltered relation as focus_check_all.
     con.execute(f"create or replace temp view focus_check_all as select * from {source}")  # noqa: S608
     if period:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-            raise FinopsError(f"bad period {period!r}", hint="use YYYY-MM")
+        period = parse_period(period)
         con.execute(
             f"create temp table focus_check_input as select * from {source} "  # noqa: S608
             "where strftime(BillingPeriodStart, '%Y-%m') = $period",
@@ -228,7 +222,6 @@ _IDENTITY_COLUMNS = {
     "ServiceName",
     "x_provider",
     "x_export_name",
-    "x_line_item_type",
     "x_source_file",
     "x_source_row",
 }

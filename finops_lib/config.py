@@ -40,16 +40,22 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "download_dir": (str, "data/downloads"),
     },
     "azure": {
-        "storage_account": (str, ""),
+        # azure://<container>/<root> or a local directory with the same layout
         "container": (str, ""),
-        "prefix": (str, ""),
         "export_name": (str, ""),
+        # SAS, account key or emulator connection string; else Azure's standard credential chain
+        "connection_string": (str, ""),
+        "storage_account": (str, ""),
+        "download_dir": (str, "data/downloads"),
     },
     "gcp": {
-        "project": (str, ""),
+        "project_id": (str, ""),
         "dataset": (str, ""),
         "table": (str, ""),
         "location": (str, "US"),
+        "service_account_path": (str, ""),
+        "api_endpoint": (str, ""),
+        "lookback_days": (int, 3),
     },
 }
 
@@ -57,21 +63,35 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws", "cur_version"): ("v1", "v2", "focus"),
 }
 
-# [aws.exports.<name>] tables: several AWS exports side by side. Same keys as [aws] minus
-# the machine-local ones, each defaulting to the [aws] value.
-EXPORT_KEYS = ("bucket", "prefix", "export_name", "cur_version", "region")
+# [<provider>.exports.<name>] tables: several exports of one provider side by side. The keys an
+# export table may set (each defaulting to the provider section's value); not the machine-local
+# ones (download_dir) nor secrets (connection_string, service_account_path).
+EXPORT_KEYS: dict[str, tuple[str, ...]] = {
+    "aws": ("bucket", "prefix", "export_name", "cur_version", "region"),
+    "azure": ("container", "export_name", "storage_account"),
+    "gcp": ("project_id", "dataset", "table", "location", "lookback_days"),
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings. ``values[section][key]``; ``aws_exports[name][key]``."""
+    """Resolved settings. ``values[section][key]``; ``exports[section][name][key]``."""
 
     values: dict[str, dict[str, Any]]
-    aws_exports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exports: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     source: Path | None = None
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
+
+    def section_exports(self, section: str) -> dict[str, dict[str, Any]]:
+        """The ``[<section>.exports.<name>]`` tables, each completed from ``[<section>]``."""
+        return self.exports.get(section, {})
+
+    @property
+    def aws_exports(self) -> dict[str, dict[str, Any]]:
+        """The ``[aws.exports.<name>]`` tables."""
+        return self.section_exports("aws")
 
     def override(self, section: str, key: str, value: Any) -> Settings:
         """Return a copy with one value set (used for CLI flags, the top precedence)."""
@@ -79,7 +99,7 @@ class Settings:
             return self
         values = {s: dict(v) for s, v in self.values.items()}
         values[section][key] = _coerce(section, key, value, origin="command-line flag")
-        return Settings(values, self.aws_exports, self.source)
+        return Settings(values, self.exports, self.source)
 
     @property
     def database(self) -> Path:
@@ -97,6 +117,10 @@ def _coerce(section: str, key: str, raw: Any, origin: str) -> Any:
                 value = raw
             else:
                 raise ValueError
+        elif kind is int:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            value = int(raw)
         elif kind is float:
             if isinstance(raw, bool):
                 raise ValueError
@@ -157,7 +181,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         data = _read_file(file_path)
 
     values = {s: {k: d for k, (_, d) in keys.items()} for s, keys in SCHEMA.items()}
-    exports: dict[str, dict[str, Any]] = {}
+    exports: dict[str, dict[str, dict[str, Any]]] = {}
     origin = str(file_path) if file_path else "config"
     for section, table in data.items():
         if section not in SCHEMA:
@@ -168,8 +192,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         if not isinstance(table, dict):
             raise ConfigError(f"[{section}] in {origin} must be a table")
         for key, raw in table.items():
-            if section == "aws" and key == "exports":
-                exports = _read_exports(raw, origin)
+            if section in EXPORT_KEYS and key == "exports":
+                exports[section] = _read_exports(section, raw, origin)
                 continue
             if key not in SCHEMA[section]:
                 raise ConfigError(
@@ -193,26 +217,29 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
             )
         values[section][key] = _coerce(section, key, raw, f"environment variable {name}")
 
-    for cfg in exports.values():
-        for key in EXPORT_KEYS:
-            cfg.setdefault(key, values["aws"][key])
+    for section, tables in exports.items():
+        for cfg in tables.values():
+            for key in EXPORT_KEYS[section]:
+                cfg.setdefault(key, values[section][key])
     return Settings(values, exports, file_path)
 
 
-def _read_exports(raw: Any, origin: str) -> dict[str, dict[str, Any]]:
+def _read_exports(section: str, raw: Any, origin: str) -> dict[str, dict[str, Any]]:
     if not isinstance(raw, dict):
-        raise ConfigError(f"[aws.exports] in {origin} must hold tables like [aws.exports.main]")
+        raise ConfigError(
+            f"[{section}.exports] in {origin} must hold tables like [{section}.exports.main]"
+        )
     exports: dict[str, dict[str, Any]] = {}
     for name, table in raw.items():
         if not isinstance(table, dict):
-            raise ConfigError(f"[aws.exports.{name}] in {origin} must be a table")
+            raise ConfigError(f"[{section}.exports.{name}] in {origin} must be a table")
         cfg: dict[str, Any] = {}
         for key, value in table.items():
-            if key not in EXPORT_KEYS:
+            if key not in EXPORT_KEYS[section]:
                 raise ConfigError(
-                    f"unknown key aws.exports.{name}.{key} in {origin}",
-                    hint=f"known keys: {', '.join(EXPORT_KEYS)}",
+                    f"unknown key {section}.exports.{name}.{key} in {origin}",
+                    hint=f"known keys: {', '.join(EXPORT_KEYS[section])}",
                 )
-            cfg[key] = _coerce("aws", key, value, origin)
+            cfg[key] = _coerce(section, key, value, origin)
         exports[name] = cfg
     return exports

@@ -24,7 +24,7 @@ import duckdb
 from finops_lib import build, db, sql
 from finops_lib.errors import FinopsError, InputError
 from finops_lib.export import FORMATS, _select
-from finops_lib.sources.aws_cur.reader import _bad_file, cur_plan, describe, unpack
+from finops_lib.sources.aws_cur.reader import bad_file, cur_plan, describe, unpack
 from finops_lib.spec import SUPPORTED_VERSIONS
 
 CUR_VERSIONS = ("v1", "v2")
@@ -136,7 +136,7 @@ def convert(
                 ).fetchone()
             except duckdb.Error as exc:
                 tmp.unlink(missing_ok=True)
-                raise _bad_file(", ".join(p.name for p in inputs), exc) from None
+                raise bad_file(", ".join(p.name for p in inputs), exc) from None
         finally:
             con.close()
     try:

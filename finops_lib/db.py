@@ -65,3 +65,15 @@ def connect(
 def connect_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
     """The writable warehouse of ``settings``, with its memory limit (imports, builds)."""
     return connect(settings.database, memory_limit=settings.get("project", "memory_limit"))
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str | None = None) -> bool:
+    """Whether a table or view exists: ``table_exists(con, "meta", "load_state")`` or
+    ``table_exists(con, "meta.load_state")``. The one way the code base asks."""
+    if table is None:
+        schema, _, table = schema.partition(".")
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = $s and table_name = $t",
+        {"s": schema, "t": table},
+    ).fetchone()
+    return bool(row and row[0])

@@ -9,18 +9,17 @@ and moved into place, so a failed export never leaves a half-written file.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from finops_lib import sql
+from finops_lib import db, sql
 from finops_lib.errors import FinopsError, InputError
+from finops_lib.periods import parse_period
 from finops_lib.spec import SUPPORTED_VERSIONS, focus_columns
 
 FORMATS = ("parquet", "csv")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,11 @@ class ExportResult:
     focus_version: str
 
 
-def _select(version: str, fmt: str) -> str:
+def select_columns(version: str, fmt: str) -> str:
+    """The SELECT list that turns ``focus.cost_and_usage`` (or a source mapping with the same
+    columns) into one FOCUS version's dataset: its columns in spec order, no ``x_`` extras; CSV
+    datetimes as ``YYYY-MM-DDTHH:MM:SSZ`` text, JSON as text. Shared with ``finops_lib.convert``.
+    """
     parts = []
     for col in focus_columns(version):
         q = sql.quote_ident(col.name)
@@ -44,6 +47,10 @@ def _select(version: str, fmt: str) -> str:
         else:
             parts.append(q)
     return ", ".join(parts)
+
+
+# The old private name, still imported by finops_lib/convert.py until it switches to select_columns.
+_select = select_columns
 
 
 def export(
@@ -74,21 +81,15 @@ def export(
         )
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}", hint="use parquet or csv")
-    if period is not None and not _PERIOD.match(period):
-        raise InputError(
-            f"bad period {period!r}", hint="give the billing period as YYYY-MM, e.g. 2026-09"
-        )
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'focus' and table_name = 'cost_and_usage'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    if period is not None:
+        period = parse_period(period)
+    if not db.table_exists(con, "focus", "cost_and_usage"):
         raise FinopsError(
             "focus.cost_and_usage does not exist",
             hint="import billing data or run `finops focus build`",
         )
     query = (
-        f"select {_select(focus_version, fmt)} from focus.cost_and_usage "  # noqa: S608 - spec names
+        f"select {select_columns(focus_version, fmt)} from focus.cost_and_usage "  # noqa: S608 - spec names
         "where ($period is null or x_billing_period = $period) "
         "order by BillingPeriodStart, ChargePeriodStart, x_provider, x_export_name, x_source_row"
     )

@@ -1,376 +1,289 @@
-"""AWS import: discover the current manifests, load each new period atomically, rebuild FOCUS.
+"""The import pipeline, for every provider: discover, load each new delivery atomically, build, publish.
 
-``import_aws`` is what ``finops aws import-cur``, the demo and notebooks call. Per billing period:
-the manifest id already in ``meta.load_state`` -> skipped (unless ``force``); otherwise the files
-the manifest lists are downloaded under ``[aws].download_dir`` and, in one DuckDB transaction, the
-period's raw rows, source totals and state row are replaced. A failure rolls that period back.
+``import_all`` is what ``finops import``, ``finops <provider> import...``, the demo, the scheduler
+and the import notebook call. For each configured export of each provider
+(``finops_lib.sources.providers()``), per billing period: a delivery id already in
+``meta.load_state`` is skipped (unless ``force``); otherwise the source fetches the delivery
+(outside any transaction) and, in ONE DuckDB transaction, replaces the period's raw rows, its
+source totals (the provider's ``queries/reconcile/<prefix>_*.sql``) and its state row. A failure
+rolls that period back and stops the run; periods loaded before it stay loaded and are built.
+Then FOCUS is rebuilt for the periods loaded, and the read-only snapshot is published.
 
-DuckDB reads the downloaded files directly inside that transaction (``INSERT INTO raw_aws.cur BY
-NAME SELECT <normalising casts> FROM read_csv/read_parquet(file)``, streamed, bounded memory), which
-the issue allows ("or let DuckDB read the files directly"); no file is held in Python memory. The dlt
-route (``sources.aws_cur.dlt_resource``: pyarrow batches into a staging dataset, then a swap) is kept
-for the benchmark (bench/bench_ingest.py, bench/RESULTS.md "Ingestion").
+Nothing here knows a provider: adding one is a package under ``finops_lib/sources/`` plus SQL.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from finops_lib import db, state
+from finops_lib import db, sources, sql, state
+from finops_lib.build import BuildResult, build
 from finops_lib.config import Settings
-from finops_lib.errors import InputError
-from finops_lib.sources.aws_cur import discover, focus_types
-from finops_lib.sources.aws_cur.helpers import Delivery, safe_local_path
-from finops_lib.sources.aws_cur.reader import (
-    ARROW_VIEW,
-    Plan,
-    _bad_file,
-    arrow_source,
-    check_numbering,
-    cur_plan,
-    describe,
-    focus_plan,
-    unpack,
-)
-from finops_lib.sources.aws_cur.store import LocalStore, Store, open_store
+from finops_lib.errors import ConfigError, InputError
+from finops_lib.publish import is_current, publish
+from finops_lib.sources import Delivery, Export, LoadContext, Provider
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+Scope = tuple[str, str, str]  # (provider label, export name, billing period)
 
 
-@dataclass
-class ExportSpec:
-    """One export to import: where it is and what it is."""
+@dataclass(frozen=True)
+class Loaded:
+    """One period an import loaded."""
 
-    name: str  # x_export_name / meta.load_state.export_name
-    bucket: str
-    prefix: str
-    export_name: str  # the report / export name in the bucket layout
-    cur_version: str
-    region: str = "us-east-1"
+    provider: str
+    export: str
+    period: str
+    rows: int
+    delivery_id: str
 
 
 @dataclass
 class ImportResult:
     """What an import did."""
 
-    loaded: list[tuple[str, str, int]] = field(default_factory=list)  # (export, period, rows)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (export, period)
-    build: Any = None
-    unbuilt: list[tuple[str, str, str]] = field(default_factory=list)  # left by a failed build
+    loaded: list[Loaded] = field(default_factory=list)
+    skipped: list[Scope] = field(default_factory=list)  # delivery already loaded
+    build: BuildResult | None = None
+    unbuilt: list[Scope] = field(default_factory=list)  # left by a failed earlier build
     published: str | None = None
     seconds: float = 0.0
 
     @property
     def rows(self) -> int:
         """Rows loaded in total."""
-        return sum(r for _, _, r in self.loaded)
+        return sum(x.rows for x in self.loaded)
 
     @property
     def periods(self) -> list[str]:
         """Periods loaded (``YYYY-MM``)."""
-        return [p for _, p, _ in self.loaded]
+        return [x.period for x in self.loaded]
 
     @property
-    def changed(self) -> list[tuple[str, str, str]]:
+    def changed(self) -> list[Scope]:
         """``(provider, export_name, period)`` loaded, as ``build(changed=)`` takes them."""
-        return [("AWS", e, p) for e, p, _ in self.loaded]
+        return [(x.provider, x.export, x.period) for x in self.loaded]
 
     @property
-    def to_build(self) -> list[tuple[str, str, str]]:
+    def to_build(self) -> list[Scope]:
         """The periods this import builds and publishes: loaded now, or left unbuilt before."""
         return self.changed + self.unbuilt
 
 
-def export_specs(
-    settings: Settings,
-    *,
-    bucket: str | None = None,
-    prefix: str | None = None,
-    export_name: str | None = None,
-    cur_version: str | None = None,
-) -> list[ExportSpec]:
-    """The exports to import: the flags (over ``[aws]``), or every ``[aws.exports.*]`` when none given."""
-    if not any((bucket, prefix, export_name, cur_version)) and settings.aws_exports:
-        return [
-            ExportSpec(
-                name,
-                cfg["bucket"],
-                cfg["prefix"],
-                cfg["export_name"] or name,
-                cfg["cur_version"],
-                cfg["region"],
-            )
-            for name, cfg in settings.aws_exports.items()
-        ]
-    aws = {
-        k: settings.get("aws", k)
-        for k in ("bucket", "prefix", "export_name", "cur_version", "region")
-    }
-    spec = ExportSpec(
-        name=export_name or aws["export_name"],
-        bucket=bucket or aws["bucket"],
-        prefix=aws["prefix"] if prefix is None else prefix,
-        export_name=export_name or aws["export_name"],
-        cur_version=cur_version or aws["cur_version"],
-        region=aws["region"],
-    )
-    if not spec.export_name:
-        raise InputError(
-            "no export name",
-            hint="pass --export-name (the CUR report / export name) or set [aws].export_name",
-        )
-    if spec.cur_version not in ("v1", "v2", "focus"):
-        raise InputError(f"unknown --cur-version {spec.cur_version!r}", hint="use v1, v2 or focus")
-    return [spec]
+def totals_queries(con: duckdb.DuckDBPyConnection, source: Provider) -> list[str]:
+    """The provider's ``queries/reconcile/<prefix>_*.sql`` whose ``-- requires:`` inputs exist."""
+    return [
+        name
+        for name in sql.names("reconcile")
+        if name.rsplit("/", 1)[1].startswith(source.query_prefix + "_")
+        and all(db.table_exists(con, r) for r in sql.requires(name))
+    ]
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "bucket"
-
-
-def _fetch(
-    store: Store, spec: ExportSpec, delivery: Delivery, download_dir: Path
-) -> list[tuple[str, Path]]:
-    """Download (or locate, for a local copy) the delivery's files; ``(key, local path)`` pairs."""
-    root = download_dir / _slug(spec.bucket)
-    out: list[tuple[str, Path]] = []
-    for key in delivery.data_keys:
-        dest = safe_local_path(root, key)
-        if isinstance(store, LocalStore) and not key.lower().endswith(".zip"):
-            path = safe_local_path(store.root, key)
-            if not path.is_file():
-                raise InputError(
-                    f"{key} is listed by manifest {delivery.manifest_key} but missing from {store.name}",
-                    hint="the delivery is incomplete; wait for AWS to finish it and re-run the import",
-                )
-            out.append((key, path))
-            continue
-        store.fetch(key, dest)
-        out.append((key, unpack(dest)))
-    return out
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or migrate ``meta`` and every provider's raw tables (before loads and builds)."""
+    state.ensure_meta(con)
+    for source in sources.providers().values():
+        source.ensure_tables(con)
 
 
 def load_delivery(
     con: duckdb.DuckDBPyConnection,
-    spec: ExportSpec,
+    source: Provider,
+    export: Export,
     delivery: Delivery,
-    files: list[tuple[str, Path]],
+    fetched: Any,
 ) -> int:
-    """Replace one period's raw rows, source totals and state in one transaction; returns rows."""
-    if not files:
-        raise InputError(
-            f"{spec.name} {delivery.period}: manifest {delivery.manifest_key} lists no data files",
-            hint="the month is empty; wait for the next AWS delivery or skip it with --period",
-        )
-    from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
+    """Replace one period's raw rows, source totals and state row in one transaction; rows.
 
-    load_id = uuid.uuid4().hex
-    is_focus = delivery.cur_version == "focus"
-    table = "raw_aws.focus" if is_focus else "raw_aws.cur"
-    export_col = "x_load_export_name" if is_focus else "x_export_name"
-    plans: list[tuple[Plan, dict[str, object]]] = []
-    extras: dict[str, str] = {}
-    for key, path in files:
-        meta: dict[str, object] = {"x_provider": "AWS", export_col: spec.name}
-        if not is_focus:
-            meta["x_cur_version"] = delivery.cur_version
-        meta |= {
-            "x_billing_period": delivery.period,
-            "x_manifest_id": delivery.manifest_id,
-            "x_source_file": key,
-            "x_load_id": load_id,
-        }
-        cols = describe(con, path, key)
-        if is_focus:
-            plan = focus_plan(path, cols, key, meta, focus_types())
-        else:
-            plan = cur_plan(path, cols, key, meta)
-        extras |= plan.extras
-        plans.append((plan, meta))
-    # every row carries its number (x_source_row), so the insert need not keep the file's order
-    setting = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    Raw rows carry their position (``x_source_file``, ``x_source_row``), so the load does not
+    make DuckDB keep insertion order (cheaper and leaner on large files); the connection's setting
+    is restored afterwards, success or not.
+    """
+    ctx = LoadContext(load_id=uuid.uuid4().hex)
+    setting = con.execute("select current_setting('preserve_insertion_order')").fetchone()
     keep_order = bool(setting[0]) if setting else True
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("BEGIN TRANSACTION")
+    con.execute("set preserve_insertion_order = false")
     try:
-        state.add_columns(con, table, extras)
-        con.execute(
-            f"DELETE FROM {table} WHERE x_provider = 'AWS' AND {export_col} = $e AND x_billing_period = $p",  # noqa: S608 - fixed names
-            {"e": spec.name, "p": delivery.period},
-        )
-        counts: list[tuple[str, int]] = []
-        for (plan, meta), (key, _) in zip(plans, files, strict=True):
-            try:
-                if plan.arrow is not None:
-                    con.register(ARROW_VIEW, arrow_source(plan.arrow, plan.columns))
-                inserted = con.execute(
-                    f"INSERT INTO {table} BY NAME SELECT\n  {plan.select}\nFROM {plan.source}",  # noqa: S608 - quoted idents
-                    meta,
-                ).fetchone()
-            except (duckdb.Error, OSError, ArrowException) as exc:
-                raise _bad_file(key, exc) from None
-            finally:
-                if plan.arrow is not None:
-                    con.unregister(ARROW_VIEW)
-            counts.append((key, int(inserted[0]) if inserted else 0))
-        check_numbering(con, table, load_id, counts)
-        rows = sum(n for _, n in counts)
-        if rows == 0:
-            raise InputError(
-                f"{spec.name} {delivery.period}: the files of manifest {delivery.manifest_key} hold no rows",
-                hint="the month is empty; wait for the next AWS delivery or skip it with --period",
-            )
-        params = {"e": spec.name, "p": delivery.period}
-        con.execute(
-            "DELETE FROM meta.source_totals WHERE provider = 'AWS' AND export_name = $e AND billing_period = $p",
-            params,
-        )
-        con.execute(
-            state.FOCUS_TOTALS_SQL if is_focus else state.CUR_TOTALS_SQL,
-            params | {"m": delivery.manifest_id, "l": load_id},
-        )
-        con.execute(
-            "DELETE FROM meta.load_state WHERE provider = 'AWS' AND export_name = $e AND billing_period = $p",
-            params,
-        )
-        con.execute(
-            "INSERT INTO meta.load_state VALUES ('AWS', $e, $v, $p, $m, $k, $f, $r, now(), $l)",
-            params
-            | {
-                "v": delivery.cur_version,
-                "m": delivery.manifest_id,
-                "k": delivery.manifest_key,
-                "f": len(files),
-                "r": rows,
-                "l": load_id,
-            },
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        return _load_in_transaction(con, source, export, delivery, fetched, ctx)
     finally:
-        con.execute("SET preserve_insertion_order = $v", {"v": keep_order})
-    return int(rows)
+        con.execute("set preserve_insertion_order = $v", {"v": keep_order})
 
 
-def _build(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
-    """Build FOCUS for the periods just loaded and any a failed earlier build left behind."""
+def _load_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    source: Provider,
+    export: Export,
+    delivery: Delivery,
+    fetched: Any,
+    ctx: LoadContext,
+) -> int:
+    con.execute("begin transaction")
+    try:
+        rows = export.load(con, delivery, fetched, ctx)
+        state.record_load(
+            con,
+            provider=delivery.provider,
+            export_name=delivery.export,
+            period=delivery.period,
+            fmt=delivery.format,
+            delivery_id=delivery.delivery_id,
+            location=delivery.location,
+            files=len(delivery.files),
+            rows=rows,
+            load_id=ctx.load_id,
+            totals_queries=totals_queries(con, source),
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return rows
+
+
+def _select_exports(
+    settings: Settings,
+    names: Iterable[str] | None,
+    exports: Iterable[str] | None,
+    overrides: dict[str, Any],
+) -> list[tuple[Provider, Export]]:
+    """The exports to import: the named providers' (default: all), narrowed to ``exports``."""
+    chosen = [sources.provider(n) for n in names] if names else list(sources.providers().values())
+    wanted = set(exports or ())
+    found: list[tuple[Provider, Export]] = []
+    for source in chosen:
+        for export in source.exports(settings, **overrides):
+            if not wanted or export.name in wanted:
+                found.append((source, export))
+    unknown = wanted - {e.name for _, e in found}
+    if unknown:
+        raise ConfigError(
+            f"no configured export named {', '.join(sorted(unknown))}",
+            hint="`finops show-state` and the config's [<provider>.exports.<name>] tables list them",
+        )
+    if not found:
+        where = "/".join(s.name for s in chosen)
+        raise ConfigError(
+            f"no {where} export is configured",
+            hint="set [<provider>] or [<provider>.exports.<name>] in finops.toml (see finops.example.toml) or pass the provider's flags",
+        )
+    return found
+
+
+def _import_export(
+    con: duckdb.DuckDBPyConnection,
+    source: Provider,
+    export: Export,
+    periods: list[str] | None,
+    force: bool,
+    result: ImportResult,
+    say: Progress,
+) -> None:
+    deliveries = export.deliveries()
+    if periods:
+        unknown = sorted(set(periods) - {d.period for d in deliveries})
+        if unknown:
+            raise InputError(
+                f"{export.name}: no delivery for period(s) {', '.join(unknown)} in {export.where}",
+                hint="the month is empty or not delivered yet; `finops <provider> list-...` shows what exists",
+            )
+        deliveries = [d for d in deliveries if d.period in periods]
+    for d in deliveries:
+        loaded = state.loaded_delivery(con, d.provider, d.export, d.period)
+        if not force and loaded == d.delivery_id:
+            say(f"{d.export} {d.period}: delivery {d.delivery_id} already loaded, skipped")
+            result.skipped.append((d.provider, d.export, d.period))
+            continue
+        say(f"{d.export} {d.period}: loading {len(d.files)} file(s) of {d.delivery_id}")
+        fetched = None
+        try:
+            fetched = export.fetch(d)
+            rows = load_delivery(con, source, export, d, fetched)
+        finally:
+            export.cleanup(fetched)
+        result.loaded.append(Loaded(d.provider, d.export, d.period, rows, d.delivery_id))
+        say(f"{d.export} {d.period}: {rows:,} rows loaded")
+
+
+def finish(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    result: ImportResult,
+    say: Progress | None = None,
+) -> None:
+    """Build FOCUS for the periods just loaded and any a failed earlier build left, then publish
+    those (everything when an earlier publish did not finish)."""
+    say = say or (lambda _msg: None)
     result.unbuilt = [c for c in state.unbuilt(con) if c not in result.changed]
-    if not result.to_build:
-        return
-    from finops_lib.build import build
-
-    result.build = build(con, changed=result.to_build)
-
-
-def _publish(con: duckdb.DuckDBPyConnection, settings: Settings, result: ImportResult) -> None:
-    """Write the read-only snapshot the notebooks and reports read: the built periods after a
-    build, everything when an earlier publish did not finish."""
-    from finops_lib.publish import is_current, publish
-
+    if result.unbuilt:
+        say(f"building {len(result.unbuilt)} period(s) an earlier import left unbuilt")
+    if result.to_build:
+        say("building FOCUS tables")
+        result.build = build(con, changed=result.to_build)
     if result.build is not None:
+        say("publishing the snapshot")
         changed = None if result.build.full else result.to_build
         result.published = str(publish(con, settings, changed=changed))
     elif not is_current(con, settings):
         result.published = str(publish(con, settings))
 
 
-def import_aws(
+def import_all(
     settings: Settings,
     *,
-    bucket: str | None = None,
-    prefix: str | None = None,
-    export_name: str | None = None,
-    cur_version: str | None = None,
+    providers: Iterable[str] | None = None,
+    exports: Iterable[str] | None = None,
     periods: list[str] | None = None,
     force: bool = False,
     progress: Progress | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    **overrides: Any,
 ) -> ImportResult:
-    """Import AWS billing exports into the warehouse, each period exactly once.
+    """Import every configured export of every provider (or those named), each period exactly once.
 
     Args:
-        settings: resolved settings (``[aws]``, ``[aws.exports.*]``, ``database``).
-        bucket: ``s3://name`` or a local directory with the bucket layout.
-        prefix, export_name, cur_version: override ``[aws]``; none of the four -> every configured export.
+        settings: resolved settings (``[<provider>]``, ``[<provider>.exports.*]``, ``database``).
+        providers: only these providers (``aws``, ...); default all.
+        exports: only the configured exports of these names.
         periods: only these ``YYYY-MM`` periods.
-        force: reload periods whose manifest is already loaded.
+        force: reload periods whose delivery is already loaded.
         progress: called with one-line status messages.
         con: an open writable warehouse connection (default: open ``settings.database``).
+        overrides: a provider's command-line flags (e.g. AWS ``bucket=``), passed to its
+            ``exports()``; only with one provider.
 
     Returns:
         An :class:`ImportResult` (periods loaded / skipped, rows, the build result).
 
     Raises:
-        InputError: bad input; the message names the file or period. Periods loaded earlier in the
-            same run stay loaded (and are built); the failing period is untouched.
+        FinopsError: bad input or config; the message names the file, period or key. Periods
+            loaded earlier in the same run stay loaded (and are built); the failing one is untouched.
     """
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
-    specs = export_specs(
-        settings, bucket=bucket, prefix=prefix, export_name=export_name, cur_version=cur_version
-    )
+    names = list(providers) if providers is not None else None
+    if overrides and (names is None or len(names) != 1):
+        raise ConfigError("provider flags need exactly one provider", hint="pass providers=[name]")
+    selected = _select_exports(settings, names, exports, overrides)
     own = con is None
     con = con or db.connect_writer(settings)
     result = ImportResult()
-    download_dir = Path(settings.get("aws", "download_dir"))
     try:
-        state.ensure_meta(con)
-        state.ensure_raw(con, focus_types())
+        ensure_tables(con)
         try:
-            for spec in specs:
-                store = open_store(spec.bucket, spec.region)
-                deliveries = discover(
-                    store, spec.prefix, spec.export_name, spec.cur_version, spec.name
-                )
-                if periods:
-                    unknown = sorted(set(periods) - {d.period for d in deliveries})
-                    if unknown:
-                        raise InputError(
-                            f"{spec.name}: no manifest for period(s) {', '.join(unknown)} in {store.name}",
-                            hint="the month is empty or not delivered yet; `finops aws list-manifests` shows what exists",
-                        )
-                    deliveries = [d for d in deliveries if d.period in periods]
-                for d in deliveries:
-                    if (
-                        not force
-                        and state.loaded_manifest(con, spec.name, d.period) == d.manifest_id
-                    ):
-                        say(
-                            f"{spec.name} {d.period}: manifest {d.manifest_id} already loaded, skipped"
-                        )
-                        result.skipped.append((spec.name, d.period))
-                        continue
-                    say(
-                        f"{spec.name} {d.period}: loading {len(d.data_keys)} file(s) of {d.manifest_id}"
-                    )
-                    files = _fetch(store, spec, d, download_dir)
-                    rows = load_delivery(con, spec, d, files)
-                    result.loaded.append((spec.name, d.period, rows))
-                    say(f"{spec.name} {d.period}: {rows:,} rows loaded")
-                    shutil.rmtree(download_dir / _slug(spec.bucket), ignore_errors=True)
+            for source, export in selected:
+                _import_export(con, source, export, periods, force, result, say)
         finally:
-            if result.loaded:
-                say("building FOCUS tables")
-            _build(con, result)
-            if result.unbuilt:
-                say(f"built {len(result.unbuilt)} period(s) an earlier import left unbuilt")
-            if result.build is not None:
-                say("publishing the snapshot")
-            _publish(con, settings, result)
+            finish(con, settings, result, say)
     finally:
         if own:
             con.close()
@@ -378,14 +291,18 @@ def import_aws(
     return result
 
 
-def import_configured(
-    settings: Settings,
-    progress: Progress | None = None,
-    *,
-    con: duckdb.DuckDBPyConnection | None = None,
-) -> ImportResult:
-    """Import every configured AWS export (``[aws]`` or each ``[aws.exports.*]``); new periods only.
+def import_provider(provider: str, settings: Settings, **kwargs: Any) -> ImportResult:
+    """:func:`import_all` for one provider (its flags, e.g. AWS ``bucket=``, as keywords)."""
+    return import_all(settings, providers=[provider], **kwargs)
 
-    This is what the notebook's import button and ``finops aws import-cur`` without flags call.
-    """
-    return import_aws(settings, progress=progress, con=con)
+
+def rebuild(settings: Settings, *, con: duckdb.DuckDBPyConnection | None = None) -> BuildResult:
+    """Migrate the raw tables and rebuild FOCUS and the marts from scratch (``finops focus build``)."""
+    own = con is None
+    con = con or db.connect_writer(settings)
+    try:
+        ensure_tables(con)
+        return build(con)
+    finally:
+        if own:
+            con.close()

@@ -32,6 +32,7 @@ from finops_lib.analysis.base import open_readonly
 from finops_lib.charts import STATIC_ENV
 from finops_lib.config import Settings, load_settings
 from finops_lib.errors import FinopsError, InputError
+from finops_lib.periods import parse_period
 
 log = logging.getLogger(__name__)
 
@@ -269,8 +270,11 @@ def render(
             ``load_settings()``.
 
     Raises:
+        InputError: ``period`` is not 'YYYY-MM', or a name matches no report.
         FinopsError: a notebook failed to export or execute (the message names it).
     """
+    if period:
+        period = parse_period(period)
     notebooks = resolve(names)
     settings = settings or load_settings()
     open_readonly(settings).close()  # fail here, once, when there is nothing to report on

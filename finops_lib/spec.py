@@ -20,7 +20,9 @@ DUCKDB_TYPES = {
     "String": "VARCHAR",
     "JSON": "JSON",
 }
-# Provider extras after the FOCUS columns: the row's identity, its export and load (CONTRACTS.md).
+# The x_ columns after the FOCUS columns, the same for every provider (CONTRACTS.md): the row's
+# identity, its export, delivery and load, and one JSON object of provider-specific extras, so
+# that a new provider adds no column (and no rebuild) to the shared table.
 X_COLUMNS: tuple[tuple[str, str], ...] = (
     ("x_provider", "VARCHAR"),
     ("x_export_name", "VARCHAR"),
@@ -28,15 +30,9 @@ X_COLUMNS: tuple[tuple[str, str], ...] = (
     ("x_source_file", "VARCHAR"),
     ("x_source_row", "BIGINT"),
     ("x_load_id", "VARCHAR"),
-    ("x_line_item_type", "VARCHAR"),
     ("x_row_kind", "VARCHAR"),
-    ("x_cur_version", "VARCHAR"),
-    ("x_manifest_id", "VARCHAR"),
-    ("x_usage_type", "VARCHAR"),
-    ("x_operation", "VARCHAR"),
-    ("x_public_on_demand_cost", "DECIMAL(38,10)"),
-    ("x_net_unblended_cost", "DECIMAL(38,10)"),
-    ("x_cost_categories", "JSON"),
+    ("x_delivery_id", "VARCHAR"),
+    ("x_extras", "JSON"),
 )
 
 

@@ -11,6 +11,7 @@ import duckdb
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REQUIRES = re.compile(r"^--\s*requires:\s*(.+)$", re.M)
 
 
 def quote_ident(name: str) -> str:
@@ -32,6 +33,12 @@ def load(name: str) -> str:
     if QUERIES_DIR not in path.parents:
         raise ValueError(f"query name escapes queries/: {name!r}")
     return path.read_text(encoding="utf-8")
+
+
+def requires(name: str) -> list[str]:
+    """Relations a query file needs (its ``-- requires: schema.table, ...`` header line)."""
+    found = _REQUIRES.search(load(name))
+    return [r.strip() for r in found.group(1).split(",")] if found else []
 
 
 def names(folder: str) -> list[str]:

@@ -12,6 +12,7 @@ with app.setup:
     import marimo as mo
 
     from finops_lib import analysis as fa
+    from finops_lib import pipeline
     from finops_lib.config import load_settings
 
 
@@ -21,9 +22,10 @@ def _():
     # Import: what is loaded, and can I fetch the latest exports?
 
     Shows every loaded export and billing period (`meta.load_state`: files, rows, when). The button
-    runs the configured imports (`finops.toml`: AWS CUR / Data Exports ...), rebuilds
-    `focus.cost_and_usage` and the marts, and republishes the snapshot the other pages read. This is
-    the only page that writes or uses the network, and only when you press the button.
+    imports every configured export of every provider (`finops.toml`), rebuilds
+    `focus.cost_and_usage` and the marts, republishes the snapshot the other pages read, and lists
+    each period it loaded (provider, export, rows, delivery id) or skipped as already loaded. This
+    is the only page that writes or uses the network, and only when you press the button.
     """)
     return
 
@@ -46,8 +48,8 @@ def _(config):
 @app.cell
 def _(run, settings):
     mo.stop(not run.value, mo.md("Press **Import now** to fetch and load the latest exports."))
-    with mo.status.spinner(title="Importing..."):
-        outcome = fa.ingest.run_import(settings)
+    with mo.status.spinner(title="Importing...") as spinner:
+        outcome = fa.ingest.run_import(settings, pipeline.import_all, progress=spinner.update)
     mo.vstack([mo.md(outcome.message), fa.widgets.table(outcome.frame)])
     return (outcome,)
 

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from finops_lib.analysis.base import Filters, parse_period, query
+from finops_lib.analysis.base import Filters, period_start, query
 
 MAD_SCALE = 1.4826
 
@@ -75,7 +75,7 @@ def daily_anomalies(
     series = daily_series(con, f)
     values = series["effective_cost"].to_numpy().astype(float)
     medians, scores = robust_scores(values, window=window, min_days=min_days)
-    first = parse_period(f.period)
+    first = period_start(f.period)
     return (
         series.with_columns(
             pl.Series("expected", medians),
@@ -92,7 +92,7 @@ def forecast(
 ) -> pl.DataFrame:
     """Month-end forecast of effective cost: one row with actual, forecast, budget and status."""
     series = daily_series(con, f)
-    first = parse_period(f.period)
+    first = period_start(f.period)
     days_in_month = calendar.monthrange(first.year, first.month)[1]
     month = series.filter(pl.col("day") >= first)
     actual = float(month["effective_cost"].sum()) if month.height else 0.0
@@ -124,7 +124,7 @@ def forecast_series(
 ) -> pl.DataFrame:
     """Cumulative actual cost per day of the period and the projected path to month end."""
     series = daily_series(con, f)
-    first = parse_period(f.period)
+    first = period_start(f.period)
     month = series.filter(pl.col("day") >= first).with_columns(
         pl.col("effective_cost").cum_sum().alias("cumulative"), pl.lit("actual").alias("kind")
     )

@@ -14,6 +14,7 @@ import polars as pl
 from finops_lib import db, sql
 from finops_lib.config import Settings, load_settings
 from finops_lib.errors import FinopsError, InputError
+from finops_lib.periods import parse_period
 from finops_lib.publish import snapshot_path
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,8 @@ def open_readonly(settings: Settings | None = None) -> duckdb.DuckDBPyConnection
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """Whether ``schema.table`` exists in the open database."""
-    row = sql.run(con, "analysis/table_exists", {"schema": schema, "table": table}).fetchone()
-    return bool(row and row[0])
+    """Whether ``schema.table`` exists in the open database (``finops_lib.db.table_exists``)."""
+    return db.table_exists(con, schema, table)
 
 
 def query(
@@ -79,24 +79,19 @@ def split_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
 
 def previous_period(period: str) -> str:
     """The billing period before ``period`` ('YYYY-MM')."""
-    first = parse_period(period)
+    first = period_start(period)
     year, month = (first.year, first.month - 1) if first.month > 1 else (first.year - 1, 12)
     return f"{year:04d}-{month:02d}"
 
 
-def parse_period(period: str) -> date:
+def period_start(period: str) -> date:
     """First day of a 'YYYY-MM' period.
 
     Raises:
-        InputError: the text is not a 'YYYY-MM' month.
+        InputError: the text is not a 'YYYY-MM' month (``finops_lib.periods.parse_period``).
     """
-    try:
-        year, month = (int(p) for p in period.split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        raise InputError(
-            f"bad billing period {period!r}", hint="give the period as YYYY-MM, e.g. 2024-09"
-        ) from None
+    year, month = parse_period(period).split("-")
+    return date(int(year), int(month), 1)
 
 
 @dataclass(frozen=True)
@@ -169,8 +164,7 @@ def make_filters(
     Raises:
         InputError: the period is malformed or not in the data.
     """
-    chosen = period or default_period(con, complete=complete)
-    parse_period(chosen)
+    chosen = parse_period(period) if period else default_period(con, complete=complete)
     known = periods(con)["billing_period"].to_list()
     if chosen not in known:
         raise InputError(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import polars as pl
 
 from finops_lib.analysis.base import Filters, query, table_exists
+from finops_lib.periods import parse_period
 
 log = logging.getLogger(__name__)
 
@@ -45,64 +45,50 @@ def cost_alignment(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     return query(con, "cost_alignment", f.params())
 
 
-def _frame(result: Any) -> pl.DataFrame:
-    """Best-effort conversion of a check/reconcile result to a polars frame."""
-    if isinstance(result, pl.DataFrame):
-        return result
-    if hasattr(result, "to_polars"):
-        return result.to_polars()
-    if hasattr(result, "pl"):
-        return result.pl()
-    if isinstance(result, list | tuple):
-        rows = [r if isinstance(r, dict) else getattr(r, "__dict__", {"value": r}) for r in result]
-        return pl.DataFrame(rows) if rows else pl.DataFrame()
-    if hasattr(result, "__dict__"):
-        return pl.DataFrame([result.__dict__])
-    return pl.DataFrame({"result": [str(result)]})
-
-
 def conformance(con: duckdb.DuckDBPyConnection, period: str | None = None) -> Outcome:
     """FOCUS conformance of ``focus.cost_and_usage`` (``finops_lib.checks.run_checks``), failures first.
 
     One row per rule: rule id, severity, failing rows, error (a rule that could not run), spec text.
+
+    Raises:
+        InputError: ``period`` is not a 'YYYY-MM' month.
     """
     from finops_lib.checks import run_checks
 
-    results = run_checks(con, period=period)
-    if results:
-        frame = pl.DataFrame(
-            {
-                "rule": [r.rule.rule_id for r in results],
-                "severity": [r.rule.severity for r in results],
-                "failing_rows": [int(r.failing) for r in results],
-                "error": [r.error for r in results],
-                "spec": [r.rule.spec for r in results],
-            },
-            schema={
-                "rule": pl.Utf8,
-                "severity": pl.Utf8,
-                "failing_rows": pl.Int64,
-                "error": pl.Utf8,
-                "spec": pl.Utf8,
-            },
-        ).sort(["failing_rows", "severity", "rule"], descending=[True, False, False])
-        failing = frame.filter(pl.col("failing_rows") > 0)
-        errors = failing.filter(pl.col("severity") == "error").height
-        scope = f" for {period}" if period else ""
-        message = (
-            f"{frame.height} rules checked{scope}: {errors} errors and "
-            f"{failing.height - errors} warnings fail."
-            if failing.height
-            else f"All {frame.height} rules pass{scope}."
-        )
-        return Outcome(frame, message)
-    frame = _frame(results)
-    return Outcome(frame, f"{frame.height} conformance check results.")
+    results = run_checks(con, period=parse_period(period) if period else None)
+    frame = pl.DataFrame(
+        {
+            "rule": [r.rule.rule_id for r in results],
+            "severity": [r.rule.severity for r in results],
+            "failing_rows": [int(r.failing) for r in results],
+            "error": [r.error for r in results],
+            "spec": [r.rule.spec for r in results],
+        },
+        schema={
+            "rule": pl.Utf8,
+            "severity": pl.Utf8,
+            "failing_rows": pl.Int64,
+            "error": pl.Utf8,
+            "spec": pl.Utf8,
+        },
+    ).sort(["failing_rows", "severity", "rule"], descending=[True, False, False])
+    if frame.is_empty():
+        return Outcome(frame, "No conformance rule ran.")
+    failing = frame.filter(pl.col("failing_rows") > 0)
+    errors = failing.filter(pl.col("severity") == "error").height
+    scope = f" for {period}" if period else ""
+    message = (
+        f"{frame.height} rules checked{scope}: {errors} errors and "
+        f"{failing.height - errors} warnings fail."
+        if failing.height
+        else f"All {frame.height} rules pass{scope}."
+    )
+    return Outcome(frame, message)
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> Outcome:
     """Source totals against FOCUS totals from ``finops_lib.reconcile.reconcile``."""
     from finops_lib.reconcile import reconcile
 
-    frame = _frame(reconcile(con))
+    frame = reconcile(con)
     return Outcome(frame, f"{frame.height} reconciliation rows.")

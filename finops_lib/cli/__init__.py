@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
-from finops_lib.cli import aws, demo, demo_run, focus, report, serve, validate
+from finops_lib.cli import aws, demo, demo_run, focus, imports, report, serve, validate
 from finops_lib.cli.common import State, console, err_console
 from finops_lib.config import load_settings
 from finops_lib.errors import FinopsError
@@ -26,6 +25,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("import")(imports.import_cmd)
+app.command("show-state")(imports.show_state)
 app.add_typer(aws.app, name="aws")
 app.add_typer(focus.app, name="focus")
 app.add_typer(report.app, name="report")
@@ -67,24 +68,33 @@ def _global(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and turn expected failures into one-line errors and exit codes."""
+    """Run the CLI and turn expected failures into one-line errors and exit codes.
+
+    Typer raises its own (vendored) click exceptions: a usage error (unknown command or option, a
+    missing or bad value) prints click's usage line and message and exits 2; ``typer.Exit`` from a
+    command (e.g. ``validate`` failing) becomes the exit code.
+    """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, standalone_mode=False, prog_name="finops")
+        code = app(args=args, standalone_mode=False, prog_name="finops")
     except FinopsError as exc:
         if debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         return 130
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except typer.TyperException as exc:  # click's UsageError, NoSuchOption, BadParameter...
+        show = getattr(exc, "show", None)
+        if show is not None and exc.format_message():
+            show()  # "Usage: finops ...", "Try 'finops --help' for help.", "Error: ..."
+        elif show is None:
+            print(f"error: {exc.format_message()}", file=sys.stderr)
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
@@ -98,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    # standalone_mode=False hands back a command's ``typer.Exit`` code instead of raising it
+    return code if isinstance(code, int) else 0
 
 
 __all__ = ["app", "console", "main"]

@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from finops_lib import db
 from finops_lib.cli.common import console, state
+from finops_lib.cli.imports import Force, Periods, run_import, show_state
+from finops_lib.errors import ConfigError
+from finops_lib.periods import parse_period
 
 app = typer.Typer(help="Import AWS billing exports (CUR v1, CUR 2.0, FOCUS).", no_args_is_help=True)
 
@@ -32,39 +34,25 @@ def import_cur(
     prefix: Prefix = None,
     export_name: ExportName = None,
     cur_version: Version = None,
-    period: Annotated[
-        list[str] | None, typer.Option("--period", help="Only this period (YYYY-MM); repeatable.")
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Reload periods already loaded.")] = False,
+    period: Periods = None,
+    force: Force = False,
 ) -> None:
-    """Load every new billing period of the export(s) exactly once, then rebuild FOCUS."""
-    from finops_lib.pipeline import import_aws, import_configured
-
-    settings = state(ctx).settings
-    flags = any((bucket, prefix, export_name, cur_version, period, force))
-    with console.status("importing AWS billing data") as status:
-
-        def show(msg: str) -> None:
-            status.update(msg)
-            console.log(msg)
-
-        if not flags and settings.aws_exports:
-            result = import_configured(settings, progress=show)
-        else:
-            result = import_aws(
-                settings,
-                bucket=bucket,
-                prefix=prefix,
-                export_name=export_name,
-                cur_version=cur_version,
-                periods=period or None,
-                force=force,
-                progress=show,
-            )
-    console.print(
-        f"loaded {len(result.loaded)} period(s), {result.rows:,} rows; skipped {len(result.skipped)}"
-        f" already loaded; {result.seconds:.1f}s"
+    """Load every new billing period of the AWS export(s) exactly once, then rebuild FOCUS."""
+    run_import(
+        ctx,
+        "AWS billing data",
+        providers=["aws"],
+        periods=[parse_period(p) for p in period] if period else None,
+        force=force,
+        **_flags(bucket, prefix, export_name, cur_version),
     )
+
+
+def _flags(
+    bucket: str | None, prefix: str | None, export_name: str | None, cur_version: str | None
+) -> dict[str, str]:
+    given = {"bucket": bucket, "prefix": prefix, "export_name": export_name, "cur_version": cur_version}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 @app.command("list-manifests")
@@ -76,59 +64,26 @@ def list_manifests(
     cur_version: Version = None,
 ) -> None:
     """Show the current manifest of every billing period in the bucket (nothing is loaded)."""
-    from finops_lib.pipeline import export_specs
-    from finops_lib.sources.aws_cur import discover
-    from finops_lib.sources.aws_cur.store import open_store
+    from finops_lib.sources import provider
 
-    specs = export_specs(
-        state(ctx).settings,
-        bucket=bucket,
-        prefix=prefix,
-        export_name=export_name,
-        cur_version=cur_version,
+    exports = provider("aws").exports(
+        state(ctx).settings, **_flags(bucket, prefix, export_name, cur_version)
     )
+    if not exports:
+        raise ConfigError(
+            "no AWS export is configured",
+            hint="pass --bucket and --export-name, or set [aws] / [aws.exports.<name>] in finops.toml",
+        )
     table = Table("export", "version", "period", "manifest id", "files", "manifest key")
-    for spec in specs:
-        for d in discover(
-            open_store(spec.bucket, spec.region),
-            spec.prefix,
-            spec.export_name,
-            spec.cur_version,
-            spec.name,
-        ):
+    for export in exports:
+        for d in export.deliveries():
             table.add_row(
-                d.export_name,
-                d.cur_version,
-                d.period,
-                d.manifest_id,
-                str(len(d.data_keys)),
-                d.manifest_key,
+                d.export, d.format, d.period, d.delivery_id, str(len(d.files)), d.location
             )
     console.print(table)
 
 
 @app.command("show-state")
-def show_state(ctx: typer.Context) -> None:
-    """Show what is loaded: period, manifest id, files, rows, loaded at."""
-    from finops_lib.state import load_state
-
-    con = db.connect(state(ctx).settings.database)
-    try:
-        rows = load_state(con)
-    finally:
-        con.close()
-    table = Table(
-        "provider", "export", "version", "period", "manifest id", "files", "rows", "loaded at"
-    )
-    for provider, export, version, period, manifest, files, n, at, _load in rows:
-        table.add_row(
-            provider,
-            export,
-            version or "",
-            period,
-            manifest or "",
-            str(files),
-            f"{n:,}",
-            f"{at:%Y-%m-%d %H:%M:%S}",
-        )
-    console.print(table if rows else "nothing loaded yet: run `finops aws import-cur`")
+def show_state_cmd(ctx: typer.Context) -> None:
+    """Show what is loaded for AWS: period, manifest id, files, rows, loaded at."""
+    show_state(ctx, provider="aws")

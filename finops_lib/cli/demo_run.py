@@ -50,7 +50,7 @@ def demo(
     snapshot = None
     for flavour, export in generated.exports.items():
         with console.status(f"importing {export.name} ({flavour})..."):
-            result = pipeline.import_aws(
+            result = pipeline.import_provider("aws",
                 settings,
                 bucket=str(export.root),
                 prefix=export.prefix,

@@ -23,13 +23,13 @@ def build_cmd(
     ] = True,
 ) -> None:
     """(Re)build staging, focus.cost_and_usage and the marts from the raw tables."""
-    from finops_lib.build import build
+    from finops_lib.pipeline import rebuild
     from finops_lib.publish import publish as publish_snapshot
 
     settings = state(ctx).settings
     con = db.connect_writer(settings)
     try:
-        result = build(con)
+        result = rebuild(settings, con=con)
         snapshot = publish_snapshot(con, settings) if publish else None
     finally:
         con.close()

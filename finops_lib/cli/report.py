@@ -35,11 +35,8 @@ def render(
 ) -> None:
     """Render report notebooks through papermill to self-contained HTML plus an index page."""
     from finops_lib import reports
-    from finops_lib.analysis.base import parse_period
 
     settings = state(ctx).settings
-    if period:
-        parse_period(period)
     out = output_dir or Path(settings.get("project", "reports_dir"))
     with console.status("rendering reports..."):
         done = reports.render(names or None, period=period, output_dir=out, settings=settings)

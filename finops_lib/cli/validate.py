@@ -14,6 +14,7 @@ from rich.table import Table
 
 from finops_lib import checks, db
 from finops_lib.cli.common import console, state
+from finops_lib.periods import parse_period
 
 # The reconciliation columns worth a terminal's width; the markdown report carries all of them.
 _RECON_COLUMNS = (
@@ -50,6 +51,7 @@ def validate(
 ) -> None:
     """Check focus.cost_and_usage against FOCUS 1.2 and reconcile it to the source; exit 1 on failure."""
     settings = state(ctx).settings
+    period = parse_period(period) if period else None
     con = db.connect(settings.database, read_only=True)
     try:
         with console.status("checking FOCUS conformance..."):

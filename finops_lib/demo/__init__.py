@@ -3,7 +3,9 @@
 ``generate_aws`` writes two organisations' AWS deliveries in the real S3 layouts: CUR v1 (CSV.gz,
 "create new version" mode, top-level + assembly manifests) under ``<out>/cur-v1`` and CUR 2.0 Data
 Exports (parquet, one execution folder per delivery) under ``<out>/cur-v2``. The last month is restated:
-an older delivery stays in the bucket and the current manifest points at the newer one. Expected totals
+an older delivery stays in the bucket and the current manifest points at the newer one. The deliveries
+also carry what real and third-party CURs do (``quirks.py``: odd units, Marketplace lines, a CUR v1
+month without ``bill/InvoicingEntity``, the text ``None`` in numeric v1 columns). Expected totals
 (per export, period and payer) are computed from the generated integers, independently of any reader,
 and written to ``expected_totals.json`` in each bucket root.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.compute as pc
 
+from finops_lib.demo import quirks
 from finops_lib.demo.catalog import organisation
 from finops_lib.demo.rows import Month, MonthGenerator, iso
 from finops_lib.demo.writers import V1Writer, V2Writer, money_str
@@ -71,7 +74,14 @@ def _deliver(
     start, end = month.start.strftime("%Y%m%d"), month.end.strftime("%Y%m%d")
     if flavour == "v1":
         writer: V1Writer | V2Writer = V1Writer(
-            root, prefix, name, start, end, assembly, rows_per_file
+            root,
+            prefix,
+            name,
+            start,
+            end,
+            assembly,
+            rows_per_file,
+            absent=quirks.v1_absent_columns(month.index),
         )
     else:
         stamp = _stamp(month, delivery).strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from finops_lib.demo import quirks
 from finops_lib.demo.catalog import (
     APPS,
     BUSINESS_UNITS,
@@ -716,6 +717,10 @@ class MonthGenerator:
                     line_item_line_item_description="Sales tax on AWS usage",
                 )
             )
+        # what real and third-party deliveries do: units as CUR writes them, Marketplace lines
+        linked = [acct[name][0] for name in ("data-lake", "web-prod", "platform-tools")]
+        rows += quirks.odd_unit_rows(row, m.start, m.index, linked)
+        rows += quirks.marketplace_rows(row, m.start, m.end, linked[:2])
         ids = self._ids(len(rows)).to_pylist()
         for r, i in zip(rows, ids, strict=True):
             r["identity_line_item_id"] = i
@@ -750,7 +755,10 @@ class MonthGenerator:
             "line_item_legal_entity": "Amazon Web Services, Inc.",
         }
         for c, v in const.items():
-            cols[c] = pa.array(np.full(n, v))
+            given = cols.get(c)  # a special row may set its own (a Marketplace line's seller)
+            cols[c] = (
+                pc.fill_null(given, v) if isinstance(given, pa.Array) else pa.array(np.full(n, v))
+            )
         region = cols.get("product_region")
         if not isinstance(region, pa.Array) or region.null_count == n:
             cols["product_region"] = cols["product_region_code"]  # CUR v1's older name

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from finops_lib.demo import quirks
 from finops_lib.demo.rows import MONEY_COLUMNS, STRING_COLUMNS, UNITS
 
 V1_CATEGORIES = {
@@ -75,7 +76,11 @@ def _money_type(col: str) -> str:
 
 
 class V1Writer:
-    """One CUR v1 assembly: CSV.gz files split at ``rows_per_file`` and the assembly manifest."""
+    """One CUR v1 assembly: CSV.gz files split at ``rows_per_file`` and the assembly manifest.
+
+    As real and third-party v1 deliveries do (demo/quirks.py): ``absent`` columns are left out of
+    the files and the manifest, and the savings plan columns of EC2 usage rows hold the text ``None``.
+    """
 
     def __init__(
         self,
@@ -86,12 +91,15 @@ class V1Writer:
         end: str,
         assembly: str,
         rows_per_file: int,
+        absent: frozenset[str] = frozenset(),
     ) -> None:
         self.root, self.prefix, self.report = root, prefix, report
         self.folder = f"{prefix}/{report}/{start}-{end}"
         self.assembly = assembly
         self.rows_per_file = rows_per_file
-        self.columns = [c for c in (*STRING_COLUMNS, *MONEY_COLUMNS) if c not in V1_SKIP]
+        self.columns = [
+            c for c in (*STRING_COLUMNS, *MONEY_COLUMNS) if c not in V1_SKIP and c not in absent
+        ]
         self.keys: list[str] = []
         self._writer: pacsv.CSVWriter | None = None
         self._stream: gzip.GzipFile | None = None
@@ -109,7 +117,12 @@ class V1Writer:
         self._stream = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=3, mtime=0)
         schema = pa.schema(
             [
-                (v1_name(c), pa.string() if c in STRING_COLUMNS else pa.decimal128(38, 8))
+                (
+                    v1_name(c),
+                    pa.string()
+                    if c in STRING_COLUMNS or c in quirks.NONE_TEXT_COLUMNS
+                    else pa.decimal128(38, 8),
+                )
                 for c in self.columns
             ]
         )
@@ -119,7 +132,16 @@ class V1Writer:
 
     def write(self, cols: dict) -> None:
         n = len(cols["identity_line_item_id"])
-        table = pa.table([cols[c] for c in self.columns], names=[v1_name(c) for c in self.columns])
+        none_rows = quirks.none_text_rows(cols)
+        table = pa.table(
+            [
+                quirks.with_none_text(cols[c], none_rows)
+                if c in quirks.NONE_TEXT_COLUMNS
+                else cols[c]
+                for c in self.columns
+            ],
+            names=[v1_name(c) for c in self.columns],
+        )
         offset = 0
         while offset < n:
             if self._writer is None or self._rows_in_file >= self.rows_per_file:

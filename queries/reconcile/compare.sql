@@ -1,13 +1,10 @@
--- Side by side: FOCUS totals vs the source (BilledCost vs unblended measured at load, or summed
--- over the raw rows when meta.source_totals has no row; EffectiveCost
--- vs the CID amortised formula on the raw rows, or the load-time amortised total when there are no
--- raw CUR rows, e.g. for AWS's own FOCUS export). Exact DECIMAL; ok only when both differences are 0.
+-- Side by side: FOCUS totals (recon_focus, from focus_totals.sql) vs the source totals measured on
+-- the raw rows at load time (recon_source, from source_totals.sql). Exact DECIMAL; ok only when
+-- both differences are 0. A scope on one side only shows NULLs on the other and is not ok.
 with keys as (
     select provider, export_name, billing_period, billing_account_id, currency from recon_focus
     union
     select provider, export_name, billing_period, billing_account_id, currency from recon_source
-    union
-    select provider, export_name, billing_period, billing_account_id, currency from recon_cid
 ),
 
 joined as (
@@ -20,20 +17,26 @@ joined as (
         f.focus_source_rows,
         s.source_rows,
         f.focus_billed_cost,
-        coalesce(s.source_unblended_cost, c.raw_unblended_cost) as source_unblended_cost,
-        f.focus_billed_cost - coalesce(s.source_unblended_cost, c.raw_unblended_cost) as billed_cost_diff,
-        case when s.source_unblended_cost is not null then 'source_totals'
-            when c.raw_unblended_cost is not null then 'raw_rows' end as unblended_basis,
+        s.source_billed_cost,
+        f.focus_billed_cost - s.source_billed_cost as billed_cost_diff,
+        s.billed_basis,
         f.focus_effective_cost,
-        coalesce(c.cid_amortized_cost, s.source_amortized_cost) as source_amortized_cost,
-        f.focus_effective_cost - coalesce(c.cid_amortized_cost, s.source_amortized_cost)
-            as effective_cost_diff,
-        case when c.cid_amortized_cost is not null then 'cid_formula_on_raw'
-            when s.source_amortized_cost is not null then 'source_totals' end as amortized_basis
+        s.source_effective_cost,
+        f.focus_effective_cost - s.source_effective_cost as effective_cost_diff,
+        s.effective_basis
     from keys as k
-    left join recon_focus as f using (provider, export_name, billing_period, billing_account_id, currency)
-    left join recon_source as s using (provider, export_name, billing_period, billing_account_id, currency)
-    left join recon_cid as c using (provider, export_name, billing_period, billing_account_id, currency)
+    left join recon_focus as f
+        on k.provider is not distinct from f.provider
+        and k.export_name is not distinct from f.export_name
+        and k.billing_period is not distinct from f.billing_period
+        and k.billing_account_id is not distinct from f.billing_account_id
+        and k.currency is not distinct from f.currency
+    left join recon_source as s
+        on k.provider is not distinct from s.provider
+        and k.export_name is not distinct from s.export_name
+        and k.billing_period is not distinct from s.billing_period
+        and k.billing_account_id is not distinct from s.billing_account_id
+        and k.currency is not distinct from s.currency
 )
 
 select

@@ -1,5 +1,6 @@
--- Source side measured while reading the files (meta.source_totals, written by ingestion):
--- unblended (BilledCost's basis) and the amortised total per provider, export, period, account.
+-- Source side measured on the raw rows at load time (meta.source_totals, written by the pipeline
+-- with each provider's queries/reconcile/<prefix>_*.sql): the billed and effective bases per
+-- provider, export, period, account and currency, with what each basis is.
 select
     provider,
     export_name,
@@ -7,7 +8,9 @@ select
     billing_account_id,
     currency,
     cast(sum(rows) as bigint) as source_rows,
-    cast(sum(unblended_cost) as decimal(38, 10)) as source_unblended_cost,
-    cast(sum(amortized_cost) as decimal(38, 10)) as source_amortized_cost
+    cast(sum(billed_cost) as decimal(38, 10)) as source_billed_cost,
+    cast(sum(effective_cost) as decimal(38, 10)) as source_effective_cost,
+    string_agg(distinct billed_basis, ', ' order by billed_basis) as billed_basis,
+    string_agg(distinct effective_basis, ', ' order by effective_basis) as effective_basis
 from meta.source_totals
-group by all
+group by provider, export_name, billing_period, billing_account_id, currency

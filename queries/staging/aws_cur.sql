@@ -57,6 +57,8 @@ with source as (
         cast(null as decimal(38, 10)) as reservation_amortized_upfront_fee_for_billing_period,
         cast(null as decimal(38, 10)) as reservation_recurring_fee_for_usage,
         cast(null as varchar) as savings_plan_savings_plan_a_r_n,
+        -- koku-nise writes `savingsPlan/SavingsPlanArn` (AWS: `SavingsPlanARN`), loaded as ..._arn
+        cast(null as varchar) as savings_plan_savings_plan_arn,
         cast(null as decimal(38, 10)) as savings_plan_savings_plan_effective_cost,
         cast(null as decimal(38, 10)) as savings_plan_total_commitment_to_date,
         cast(null as decimal(38, 10)) as savings_plan_used_commitment,
@@ -133,7 +135,9 @@ renamed as (
         cast(reservation_unused_recurring_fee as decimal(38, 10)) as reservation_unused_recurring_fee,
         cast(reservation_unused_quantity as decimal(38, 10)) as reservation_unused_quantity,
         -- savings plans
-        nullif(savings_plan_savings_plan_a_r_n, '') as savings_plan_arn,
+        coalesce(
+            nullif(savings_plan_savings_plan_a_r_n, ''), nullif(savings_plan_savings_plan_arn, '')
+        ) as savings_plan_arn,
         cast(savings_plan_savings_plan_effective_cost as decimal(38, 10)) as savings_plan_effective_cost,
         cast(savings_plan_total_commitment_to_date as decimal(38, 10)) as savings_plan_total_commitment,
         cast(savings_plan_used_commitment as decimal(38, 10)) as savings_plan_used_commitment,

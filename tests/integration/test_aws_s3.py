@@ -26,7 +26,7 @@ from finops_lib import db
 from finops_lib.config import load_settings
 from finops_lib.demo import deliver_restatement, generate_aws
 from finops_lib.errors import InputError
-from finops_lib.pipeline import import_aws
+from finops_lib.pipeline import import_provider
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample" / "aws_cur_v1_s3"
@@ -121,7 +121,7 @@ def _import_all(db_path: Path, bucket_for, tmp: Path, **kw) -> list:
         "v2": ("exports", "demo-cur2"),
     }.items():
         out.append(
-            import_aws(
+            import_provider("aws",
                 s,
                 bucket=bucket_for(flavour),
                 prefix=prefix,
@@ -168,13 +168,13 @@ def test_each_period_matches_expected_totals_to_the_cent(world: dict, loaded: di
         state = {
             (e, p): (m, r)
             for e, p, m, r in con.execute(
-                "select export_name, billing_period, manifest_id, rows from meta.load_state"
+                "select export_name, billing_period, delivery_id, rows from meta.load_state"
             ).fetchall()
         }
         amortized = dict(
             ((e, p), a)
             for e, p, a in con.execute(
-                "select export_name, billing_period, sum(amortized_cost) from meta.source_totals group by all"
+                "select export_name, billing_period, sum(effective_cost) from meta.source_totals group by all"
             ).fetchall()
         )
     finally:
@@ -205,7 +205,7 @@ def test_restatement_replaces_exactly_that_month(world: dict, loaded: dict) -> N
     new = deliver_restatement(export.root, "v1", MONTHS[0], seed=11)
     _upload(world["client"], "demo-billing", export.root)
     results = _import_all(loaded["db"], lambda f: "s3://demo-billing", loaded["tmp"])
-    assert [(e, p) for e, p, _ in results[0].loaded] == [("demo-cur", MONTHS[0])]
+    assert [(x.export, x.period) for x in results[0].loaded] == [("demo-cur", MONTHS[0])]
     assert results[1].loaded == []
     after = _focus_totals(loaded["db"])
     assert after[("demo-cur", MONTHS[0])][0] == Decimal(new["unblended_cost"])
@@ -242,10 +242,10 @@ def test_real_sample_matches_a_plain_read_of_the_manifest_files(
     world: dict, tmp_path: Path
 ) -> None:
     s = _settings(tmp_path / "s.duckdb", tmp_path / "dl")
-    result = import_aws(
+    result = import_provider("aws",
         s, bucket="s3://sample-cur", prefix="my-prefix", export_name="my-report", cur_version="v1"
     )
-    assert [p for _, p, _ in result.loaded] == ["2018-08"]
+    assert [x.period for x in result.loaded] == ["2018-08"]
     manifest = json.loads(
         (SAMPLE / "my-prefix/my-report/20180801-20180901/my-report-Manifest.json").read_text()
     )
@@ -263,7 +263,7 @@ def test_real_sample_matches_a_plain_read_of_the_manifest_files(
 def test_missing_bucket_is_an_input_error(world: dict, tmp_path: Path) -> None:
     s = _settings(tmp_path / "x.duckdb", tmp_path / "dl")
     with pytest.raises(InputError, match="does not exist"):
-        import_aws(
+        import_provider("aws",
             s, bucket="s3://no-such-bucket", prefix="cur", export_name="demo-cur", cur_version="v1"
         )
 
@@ -279,7 +279,7 @@ def test_missing_credentials_is_an_input_error_without_secrets(
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     s = _settings(tmp_path / "x.duckdb", tmp_path / "dl")
     with pytest.raises(InputError, match="credentials") as info:
-        import_aws(
+        import_provider("aws",
             s, bucket="s3://demo-billing", prefix="cur", export_name="demo-cur", cur_version="v1"
         )
     assert "testing-secret" not in str(info.value)

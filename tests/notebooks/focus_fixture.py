@@ -87,8 +87,9 @@ def build(path: Path) -> Path:
           'focus_sample.csv' as x_source_file,
           cast(row_number() over () as bigint) as x_source_row,
           'fixture-load' as x_load_id,
-          cast(null as varchar) as x_line_item_type,
-          'source' as x_row_kind
+          'source' as x_row_kind,
+          'fixture-manifest' as x_delivery_id,
+          cast(null as json) as x_extras
         from sample, ({months}) s
         """
     )
@@ -119,9 +120,9 @@ def build(path: Path) -> Path:
     con.execute(
         """
         create or replace table meta.load_state as
-        select x_provider as provider, x_export_name as export_name, 'focus' as cur_version,
-               x_billing_period as billing_period, 'fixture-manifest' as manifest_id,
-               'focus_sample.csv' as manifest_key, 1 as files, count(*)::bigint as rows,
+        select x_provider as provider, x_export_name as export_name, 'focus' as format,
+               x_billing_period as billing_period, 'fixture-manifest' as delivery_id,
+               'focus_sample.csv' as location, 1 as files, count(*)::bigint as rows,
                max(ChargePeriodEnd) as loaded_at, 'fixture-load' as load_id
         from focus.cost_and_usage group by all
         """

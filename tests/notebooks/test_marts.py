@@ -19,8 +19,9 @@ EXTRAS = [
     ("x_source_file", "VARCHAR"),
     ("x_source_row", "BIGINT"),
     ("x_load_id", "VARCHAR"),
-    ("x_line_item_type", "VARCHAR"),
     ("x_row_kind", "VARCHAR"),
+    ("x_delivery_id", "VARCHAR"),
+    ("x_extras", "JSON"),
 ]
 
 

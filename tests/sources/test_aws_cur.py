@@ -22,7 +22,7 @@ from finops_lib import db
 from finops_lib.config import load_settings
 from finops_lib.demo import generate_aws
 from finops_lib.errors import InputError
-from finops_lib.pipeline import import_aws
+from finops_lib.pipeline import import_provider
 from finops_lib.sources.aws_cur.helpers import (
     classify_column,
     parse_v1_manifest,
@@ -73,8 +73,8 @@ def test_v1_category_columns_go_into_maps() -> None:
 
 def test_keys_tolerate_leading_slash_and_s3_uris() -> None:
     doc = {"assemblyId": "a1", "reportKeys": ["/p/r/20240101-20240201/a1/r-1.csv.gz"]}
-    d = parse_v1_manifest(json.dumps(doc), "m.json", "r", "2024-01")
-    assert d.data_keys == ("p/r/20240101-20240201/a1/r-1.csv.gz",)
+    d = parse_v1_manifest(json.dumps(doc), "m.json", "AWS", "r", "2024-01")
+    assert d.files == ("p/r/20240101-20240201/a1/r-1.csv.gz",)
     assert uri_to_key("s3://bkt/x/y.parquet") == "x/y.parquet"
 
 
@@ -126,14 +126,14 @@ def imported_once(generated, tmp_path_factory: pytest.TempPathFactory) -> Path:
     export = generated.exports["v1"]
     tmp = tmp_path_factory.mktemp("imported")
     shutil.copytree(export.root, tmp / "bucket")
-    result = import_aws(
+    result = import_provider("aws",
         _settings(tmp),
         bucket=str(tmp / "bucket"),
         prefix=export.prefix,
         export_name=export.name,
         cur_version="v1",
     )
-    assert sorted(p for _, p, _ in result.loaded) == list(MONTHS)
+    assert sorted(x.period for x in result.loaded) == list(MONTHS)
     return tmp
 
 
@@ -158,7 +158,7 @@ def good(generated, imported_once: Path, tmp_path: Path) -> dict:
 
 def _reimport(good: dict) -> None:
     e = good["export"]
-    import_aws(
+    import_provider("aws",
         good["settings"],
         bucket=str(good["bucket"]),
         prefix=e.prefix,
@@ -185,7 +185,7 @@ def test_expected_totals_and_amortized_from_the_generator(generated, good: dict)
         got = {
             p: (n, u, a)
             for p, n, u, a in con.execute(
-                "select billing_period, sum(rows), sum(unblended_cost), sum(amortized_cost)"
+                "select billing_period, sum(rows), sum(billed_cost), sum(effective_cost)"
                 " from meta.source_totals group by all"
             ).fetchall()
         }
@@ -202,7 +202,7 @@ def test_expected_totals_and_amortized_from_the_generator(generated, good: dict)
 def test_force_reloads_and_rerun_skips(good: dict) -> None:
     e = good["export"]
     before = _snapshot(good["db"])
-    again = import_aws(
+    again = import_provider("aws",
         good["settings"],
         bucket=str(good["bucket"]),
         prefix=e.prefix,
@@ -210,7 +210,7 @@ def test_force_reloads_and_rerun_skips(good: dict) -> None:
         cur_version="v1",
     )
     assert again.loaded == [] and len(again.skipped) == len(MONTHS)
-    forced = import_aws(
+    forced = import_provider("aws",
         good["settings"],
         bucket=str(good["bucket"]),
         prefix=e.prefix,
@@ -219,7 +219,7 @@ def test_force_reloads_and_rerun_skips(good: dict) -> None:
         periods=[MONTHS[0]],
         force=True,
     )
-    assert [p for _, p, _ in forced.loaded] == [MONTHS[0]]
+    assert [x.period for x in forced.loaded] == [MONTHS[0]]
     after = _snapshot(good["db"])
     assert after[0] == before[0] and after[2] == before[2]
 
@@ -298,7 +298,7 @@ def test_malformed_manifest_json(good: dict) -> None:
 
 def test_missing_local_bucket(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        import_aws(
+        import_provider("aws",
             _settings(tmp_path),
             bucket=str(tmp_path / "nope"),
             prefix="p",
@@ -323,10 +323,10 @@ def test_v1_zip_with_leading_slash_keys_and_map_packing(tmp_path: Path) -> None:
     }
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
-    result = import_aws(
+    result = import_provider("aws",
         s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
     )
-    assert [p for _, p, _ in result.loaded] == ["2023-06"]
+    assert [x.period for x in result.loaded] == ["2023-06"]
     exp_sum, exp_rows, exp_cc = duckdb.execute(
         'select sum(cast("lineItem/UnblendedCost" as decimal(38,10))), count(*),'
         " count(nullif(\"costCategory/cost_env\", '')) from read_csv($f, all_varchar=true)",
@@ -339,7 +339,7 @@ def test_v1_zip_with_leading_slash_keys_and_map_packing(tmp_path: Path) -> None:
             " from raw_aws.cur"
         ).fetchone()
         totals = con.execute(
-            "select sum(unblended_cost), sum(rows) from meta.source_totals"
+            "select sum(billed_cost), sum(rows) from meta.source_totals"
         ).fetchone()
     finally:
         con.close()
@@ -370,14 +370,14 @@ def test_aws_focus_export_parquet(tmp_path: Path) -> None:
         )
     )
     s = _settings(tmp_path)
-    result = import_aws(
+    result = import_provider("aws",
         s,
         bucket=str(tmp_path / "bucket"),
         prefix="fx",
         export_name="focus-exp",
         cur_version="focus",
     )
-    assert [p for _, p, _ in result.loaded] == ["2024-09"]
+    assert [x.period for x in result.loaded] == ["2024-09"]
     exp_sum, exp_rows = duckdb.execute(
         "select sum(cast(BilledCost as decimal(38,10))), count(*) from read_csv($f, all_varchar=true)"
         " where ProviderName = 'AWS'",
@@ -387,7 +387,7 @@ def test_aws_focus_export_parquet(tmp_path: Path) -> None:
     try:
         got = con.execute("select sum(BilledCost), count(*) from raw_aws.focus").fetchone()
         totals = con.execute(
-            "select sum(unblended_cost), sum(rows) from meta.source_totals"
+            "select sum(billed_cost), sum(rows) from meta.source_totals"
         ).fetchone()
     finally:
         con.close()
@@ -445,7 +445,7 @@ def test_amounts_parse_exactly_on_both_decimal_paths(tmp_path: Path) -> None:
     manifest = {"assemblyId": "asm-1", "reportKeys": ["pre/rep/20230601-20230701/asm-1/rep-1.csv"]}
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
-    import_aws(
+    import_provider("aws",
         s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
     )
     con = db.connect(s.database, read_only=True)
@@ -466,7 +466,7 @@ def test_an_amount_that_is_not_a_number_names_the_file(tmp_path: Path) -> None:
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
     with pytest.raises(InputError, match=r"rep-1\.csv.*1,5") as err:
-        import_aws(
+        import_provider("aws",
             s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
         )
     assert "does not fit the column's type" in (err.value.hint or "")

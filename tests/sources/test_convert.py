@@ -15,7 +15,7 @@ from finops_lib.config import load_settings
 from finops_lib.convert import convert
 from finops_lib.demo import generate_aws
 from finops_lib.errors import InputError
-from finops_lib.pipeline import import_aws
+from finops_lib.pipeline import import_provider
 from finops_lib.spec import focus_columns
 
 PERIOD = "2026-09"
@@ -63,7 +63,7 @@ def test_convert_reconciles_and_matches_the_warehouse(
         .override("project", "publish_dir", str(tmp_path / "published"))
         .override("aws", "download_dir", str(tmp_path / "dl"))
     )
-    import_aws(
+    import_provider("aws",
         settings,
         bucket=str(export.root),
         prefix=export.prefix,

@@ -63,11 +63,11 @@ def test_leading_slash_is_tolerated(tmp_path: Path) -> None:
 
 def test_malformed_manifest_names_the_key() -> None:
     with pytest.raises(InputError, match="p/r/m.json"):
-        parse_v1_manifest(b"{not json", "p/r/m.json", "r", "2024-01")
+        parse_v1_manifest(b"{not json", "p/r/m.json", "AWS", "r", "2024-01")
     with pytest.raises(InputError, match="reportKeys"):
-        parse_v1_manifest(json.dumps({"assemblyId": "x"}), "k", "r", "2024-01")
+        parse_v1_manifest(json.dumps({"assemblyId": "x"}), "k", "AWS", "r", "2024-01")
     with pytest.raises(InputError, match="dataFiles"):
-        parse_v2_manifest(json.dumps({"executionId": "x"}), "k", "r", "2024-01", "v2")
+        parse_v2_manifest(json.dumps({"executionId": "x"}), "k", "AWS", "r", "2024-01", "v2")
 
 
 def test_v1_top_level_manifest_only() -> None:
@@ -93,5 +93,5 @@ def test_v2_newest_manifest_per_partition() -> None:
     assert found["2024-05"].endswith("22T04:00:00.000Z-bbb/x-Manifest.json")
     assert found["2024-06"] == keys[2]
     doc = {"executionId": "bbb", "dataFiles": ["s3://b/e/x/data/BILLING_PERIOD=2024-05/f.parquet"]}
-    d = parse_v2_manifest(json.dumps(doc), found["2024-05"], "x", "2024-05", "v2")
-    assert d.data_keys == ("e/x/data/BILLING_PERIOD=2024-05/f.parquet",)
+    d = parse_v2_manifest(json.dumps(doc), found["2024-05"], "AWS", "x", "2024-05", "v2")
+    assert d.files == ("e/x/data/BILLING_PERIOD=2024-05/f.parquet",)

@@ -18,7 +18,7 @@ import pytest
 from finops_lib import db
 from finops_lib.config import load_settings
 from finops_lib.errors import InputError
-from finops_lib.pipeline import import_aws, import_configured
+from finops_lib.pipeline import import_all, import_provider
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample" / "aws_cur_v1_s3"
@@ -89,7 +89,7 @@ def _snapshot(tmp: Path) -> tuple:
     try:
         return (
             con.execute(
-                "select export_name, billing_period, manifest_id, rows from meta.load_state order by all"
+                "select export_name, billing_period, delivery_id, rows from meta.load_state order by all"
             ).fetchall(),
             con.execute(
                 "select x_billing_period, sum(line_item_unblended_cost), count(*) from raw_aws.cur group by all order by all"
@@ -101,7 +101,7 @@ def _snapshot(tmp: Path) -> tuple:
 
 
 def _import(tmp: Path, bucket: Path, **kw):
-    return import_aws(
+    return import_provider("aws",
         _settings(tmp), bucket=str(bucket), prefix="p", export_name="r", cur_version="v1", **kw
     )
 
@@ -113,7 +113,7 @@ def good(tmp_path: Path) -> Path:
     rows = [_row(i, f"{i}.0123456789") for i in range(1, 11)]
     _deliver_v1(bucket, "a1", {"r-1.csv.gz": gzip.compress(_csv(rows))})
     result = _import(tmp_path, bucket)
-    assert [p for _, p, _ in result.loaded] == ["2024-01"]
+    assert [x.period for x in result.loaded] == ["2024-01"]
     return bucket
 
 
@@ -162,7 +162,7 @@ def test_truncated_gzip(good: Path, tmp_path: Path) -> None:
     _restate_and_expect_error(good, tmp_path, {"r-1.csv.gz": data[: len(data) // 2]}, "r-1.csv.gz")
     # AWS re-delivers the file complete: a plain re-run loads it
     (good / "p/r/20240101-20240201/a2/r-1.csv.gz").write_bytes(data)
-    assert _import(tmp_path, good).loaded == [("r", "2024-01", 2000)]
+    assert [(x.export, x.period, x.rows) for x in _import(tmp_path, good).loaded] == [("r", "2024-01", 2000)]
     assert _snapshot(tmp_path)[0] == [("r", "2024-01", "a2", 2000)]
 
 
@@ -209,7 +209,7 @@ def test_overwrite_mode_zip_and_parquet_restatement(good: Path, tmp_path: Path) 
         zf.writestr("r-1.csv", _csv([_row(1, "7.25"), _row(2, "0.75")]))
     _deliver_v1(good, None, {"r-1.zip": buf.getvalue()})
     result = _import(tmp_path, good)
-    assert result.loaded == [("r", "2024-01", 2)]
+    assert [(x.export, x.period, x.rows) for x in result.loaded] == [("r", "2024-01", 2)]
     assert _snapshot(tmp_path)[1] == [("2024-01", Decimal("8.0000000000"), 2)]
     table = pa.table(
         {
@@ -223,7 +223,7 @@ def test_overwrite_mode_zip_and_parquet_restatement(good: Path, tmp_path: Path) 
     pq.write_table(table, out)
     _deliver_v1(good, "a9", {"r-00001.snappy.parquet": out.getvalue()})
     again = _import(tmp_path, good)
-    assert again.loaded == [("r", "2024-01", 1)]
+    assert [(x.export, x.period, x.rows) for x in again.loaded] == [("r", "2024-01", 1)]
     con = db.connect(tmp_path / "w.duckdb", read_only=True)
     assert con.execute(
         "select resource_tags, line_item_unblended_cost from raw_aws.cur"
@@ -251,10 +251,10 @@ def test_focus_export(tmp_path: Path) -> None:
         )
     )
     s = _settings(tmp_path)
-    result = import_aws(
+    result = import_provider("aws",
         s, bucket=str(bucket), prefix="fx", export_name="focus1", cur_version="focus"
     )
-    assert result.loaded[0][:2] == ("focus1", "2024-09")
+    assert (result.loaded[0].export, result.loaded[0].period) == ("focus1", "2024-09")
     expected = duckdb.execute(
         f"select sum(cast(BilledCost as decimal(38,10))), count(*) from read_csv('{src}', all_varchar=true, nullstr=['NULL', '']) where ProviderName='AWS'"
     ).fetchone()
@@ -263,7 +263,7 @@ def test_focus_export(tmp_path: Path) -> None:
         "select sum(BilledCost), count(*) from raw_aws.focus where x_load_export_name='focus1'"
     ).fetchone()
     totals = con.execute(
-        "select sum(unblended_cost) from meta.source_totals where export_name='focus1'"
+        "select sum(billed_cost) from meta.source_totals where export_name='focus1'"
     ).fetchone()
     billed = con.execute(
         "select sum(BilledCost), count(*) from focus.cost_and_usage where x_export_name='focus1'"
@@ -277,7 +277,7 @@ def test_focus_export(tmp_path: Path) -> None:
 def test_sample_copy_in_place(tmp_path: Path) -> None:
     bucket = tmp_path / "b"
     shutil.copytree(SAMPLE, bucket)
-    result = import_aws(
+    result = import_provider("aws",
         _settings(tmp_path),
         bucket=str(bucket),
         prefix="my-prefix",
@@ -287,7 +287,7 @@ def test_sample_copy_in_place(tmp_path: Path) -> None:
     )
     assert result.rows > 0
     with pytest.raises(InputError, match="2019-01"):
-        import_aws(
+        import_provider("aws",
             _settings(tmp_path),
             bucket=str(bucket),
             prefix="my-prefix",
@@ -315,8 +315,8 @@ def test_configured_exports_side_by_side(tmp_path: Path) -> None:
         .override("aws", "download_dir", str(tmp_path / "dl"))
         .override("project", "publish_dir", str(Path(tmp_path / "dl").parent / "published"))
     )
-    result = import_configured(s)
-    assert sorted((e, p) for e, p, _ in result.loaded) == [
+    result = import_all(s)
+    assert sorted((x.export, x.period) for x in result.loaded) == [
         ("org-a", "2018-08"),
         ("org-b", "2018-08"),
     ]
@@ -328,7 +328,7 @@ def test_configured_exports_side_by_side(tmp_path: Path) -> None:
     con.close()
     assert [e for e, _, _ in per] == ["org-a", "org-b"]
     assert per[0][1:] == per[1][1:]
-    assert import_aws(s).loaded == []
+    assert import_provider("aws", s).loaded == []
 
 
 def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) -> None:
@@ -353,7 +353,7 @@ def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) ->
         files[name] = out.read_bytes()
     _deliver_v1(bucket, "a1", files)
     result = _import(tmp_path, bucket)
-    assert result.loaded == [("r", "2024-01", sum(sizes.values()))]
+    assert [(x.export, x.period, x.rows) for x in result.loaded] == [("r", "2024-01", sum(sizes.values()))]
     con = db.connect(tmp_path / "w.duckdb", read_only=True)
     try:
         rows = con.execute(
@@ -369,8 +369,8 @@ def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) ->
 def test_older_warehouse_is_migrated_and_builds(tmp_path: Path) -> None:
     """A raw_aws.cur of an older version (DuckDB MAPs, no product_region & co.) is brought up to
     date by the next build or import, without a manual step."""
-    from finops_lib import state
-    from finops_lib.build import build
+    from finops_lib.pipeline import rebuild
+    from finops_lib.sources.aws_cur.tables import migrate
 
     con = db.connect(tmp_path / "old.duckdb")
     try:
@@ -387,7 +387,7 @@ def test_older_warehouse_is_migrated_and_builds(tmp_path: Path) -> None:
             " map {'user:team': 'web'}, map {}, map {'region': 'us-east-1', 'product_name': 'EC2'}),"
             " (2, 'Usage', '2024-01-03', 'AWS', 'r', '2024-01', null, map {'Unit': 'BU1'}, null)"
         )
-        result = build(con)
+        result = rebuild(load_settings(env={}), con=con)
         rows = con.execute(
             "select resource_tags, cost_category, product_region, product_product_name,"
             " line_item_unblended_cost from raw_aws.cur order by line_item_unblended_cost"
@@ -399,7 +399,7 @@ def test_older_warehouse_is_migrated_and_builds(tmp_path: Path) -> None:
             ).fetchall()
         )
         billed = con.execute("select sum(BilledCost) from focus.cost_and_usage").fetchone()
-        assert state.migrate(con) == []  # nothing left to do
+        assert migrate(con) == []  # nothing left to do
     finally:
         con.close()
     assert rows == [

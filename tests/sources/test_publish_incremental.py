@@ -13,7 +13,7 @@ import pytest
 from finops_lib import db
 from finops_lib.build import build
 from finops_lib.config import load_settings
-from finops_lib.pipeline import import_aws
+from finops_lib.pipeline import import_provider
 from finops_lib.publish import SCHEMA_FILE, parquet_dir, snapshot_path
 
 HEADER = (
@@ -50,7 +50,7 @@ def _settings(tmp: Path):
 
 
 def _import(tmp: Path):
-    return import_aws(
+    return import_provider("aws",
         _settings(tmp), bucket=str(tmp / "bucket"), prefix="p", export_name="r", cur_version="v1"
     )
 
@@ -92,7 +92,7 @@ def test_a_restated_month_republishes_only_that_month(
 ) -> None:
     _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
     _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    assert [p for _, p, _ in _import(tmp_path).loaded] == ["2024-01", "2024-02"]
+    assert [x.period for x in _import(tmp_path).loaded] == ["2024-01", "2024-02"]
     assert _differences(tmp_path) == (0, 0, 9)
     before = _files(tmp_path)
     assert len(before) == 2
@@ -101,7 +101,7 @@ def test_a_restated_month_republishes_only_that_month(
     _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00", "6.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
         result = _import(tmp_path)
-    assert [p for _, p, _ in result.loaded] == ["2024-02"]
+    assert [x.period for x in result.loaded] == ["2024-02"]
     assert "1 changed period(s)" in caplog.text
     assert _differences(tmp_path) == (0, 0, 11)
     after = _files(tmp_path)
@@ -169,15 +169,14 @@ def test_a_snapshot_of_another_warehouse_is_not_patched(tmp_path: Path) -> None:
 def test_a_rerun_builds_and_publishes_what_a_failed_import_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import finops_lib.build
-    import finops_lib.publish
+    import finops_lib.pipeline
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("interrupted")
 
     _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
     with monkeypatch.context() as m:
-        m.setattr(finops_lib.build, "build", broken)
+        m.setattr(finops_lib.pipeline, "build", broken)
         with pytest.raises(RuntimeError):
             _import(tmp_path)  # the load committed, the build did not run
     again = _import(tmp_path)
@@ -186,7 +185,7 @@ def test_a_rerun_builds_and_publishes_what_a_failed_import_left(
 
     _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
     with monkeypatch.context() as m:
-        m.setattr(finops_lib.publish, "publish", broken)
+        m.setattr(finops_lib.pipeline, "publish", broken)
         with pytest.raises(RuntimeError):
             _import(tmp_path)  # loaded and built, not published
     third = _import(tmp_path)

@@ -136,9 +136,18 @@ BASE: dict[str, Any] = {
 }
 
 
+def add_column(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Add a non-canonical source column (VARCHAR, as the loader adds one on first sight)."""
+    con.execute(f"alter table raw_aws.cur add column {sql.quote_ident(name)} VARCHAR")
+
+
 def insert(con: duckdb.DuckDBPyConnection, *rows: dict[str, Any]) -> None:
-    """Insert rows into ``raw_aws.cur``: ``BASE`` overridden by each row; x_source_row numbered."""
-    cols = raw_columns()
+    """Insert rows into ``raw_aws.cur``: ``BASE`` overridden by each row; x_source_row numbered.
+
+    A row may set the canonical columns and any column added with ``add_column``.
+    """
+    described = con.execute("describe raw_aws.cur").fetchall()
+    cols = {**raw_columns(), **{str(r[0]): str(r[1]) for r in described}}
     start = con.execute("select count(*) from raw_aws.cur").fetchone()[0]  # type: ignore[index]
     for i, row in enumerate(rows, start=start + 1):
         values = {**BASE, "x_source_row": i, **row}

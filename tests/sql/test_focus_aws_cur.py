@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from aws_raw import create_raw, insert
+from aws_raw import add_column, create_raw, insert
 
 from finops_lib import build as build_module
 from finops_lib import db
@@ -382,7 +383,44 @@ def test_untagged_row_has_null_tags_and_cost_categories_are_kept(
 ) -> None:
     (row,) = focus(con, {**USAGE, "cost_category": {"Team": "web"}})
     assert row["Tags"] is None
-    assert json.loads(row["x_cost_categories"]) == {"Team": "web"}
+    assert json.loads(row["x_extras"])["cost_categories"] == {"Team": "web"}
+
+
+def test_extras_hold_the_cur_only_columns_with_exact_money_text(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    (row,) = focus(
+        con,
+        {
+            **USAGE,
+            "line_item_net_unblended_cost": "0.1824",
+            "pricing_public_on_demand_cost": "0.1234567891",
+            "cost_category": {"Team": "web", "Unit": 'Retail "A"'},
+        },
+    )
+    assert json.loads(row["x_extras"]) == {
+        "line_item_type": "Usage",
+        "cur_version": "v2",
+        "usage_type": "USE1-BoxUsage:m5.large",
+        "operation": "RunInstances",
+        "public_on_demand_cost": "0.1234567891",
+        "net_unblended_cost": "0.1824000000",
+        "cost_categories": {"Team": "web", "Unit": 'Retail "A"'},
+    }
+
+
+def test_extras_leave_out_null_members(con: duckdb.DuckDBPyConnection) -> None:
+    (row,) = focus(
+        con,
+        {
+            "line_item_line_item_type": "Tax",
+            "line_item_unblended_cost": "1.9",
+            "line_item_usage_type": None,
+            "line_item_operation": None,
+            "x_cur_version": "v1",
+        },
+    )
+    assert json.loads(row["x_extras"]) == {"line_item_type": "Tax", "cur_version": "v1"}
 
 
 def test_unknown_product_code_falls_back_to_other(con: duckdb.DuckDBPyConnection) -> None:
@@ -404,42 +442,91 @@ def test_source_identity_is_carried_in_x_columns(con: duckdb.DuckDBPyConnection)
         "cur",
         "2026-09",
     )
-    assert (row["x_source_row"], row["x_load_id"], row["x_line_item_type"]) == (
-        1,
-        "load-1",
-        "Usage",
-    )
+    assert (row["x_source_row"], row["x_load_id"], row["x_delivery_id"]) == (1, "load-1", "m-1")
+    assert row["x_row_kind"] == "source"
+
+
+def test_unused_commitment_row_carries_the_fee_rows_extras(con: duckdb.DuckDBPyConnection) -> None:
+    fee, unused = focus(con, RIFEE)
+    assert unused["x_extras"] == fee["x_extras"]
+    assert json.loads(unused["x_extras"])["line_item_type"] == "RIFee"
+
+
+# FOCUS UnitFormat (spec attribute "Unit Format"): allowed data size abbreviations, allowed time unit
+# names, capitalised count nouns; simple <plural-units>, compound <singular-unit>-<plural-time-units>,
+# ratio <plural-units>/<singular-time-unit>, an optional "<unit quantity> " in front.
+SIZE = r"(?:[KMGTPE]i?)?[Bb]"
+TIME = r"(?:Year|Month|Day|Hour|Minute|Second)"
+WORD = r"(?:[A-Z]|v[A-Z])[A-Za-z0-9]*"
+BASE = rf"(?:{SIZE}|{WORD}(?: {WORD})*|{SIZE}/{TIME})"
+UNIT_FORMAT = re.compile(rf"(?:[1-9][0-9]* )?(?:{BASE}|{BASE}-{TIME}s|{BASE}/{TIME})")
+# CUR spellings FOCUS does not allow in a base unit: abbreviated or singular time units, spelled-out
+# data sizes, a plural data size abbreviation
+NOT_FOCUS = re.compile(
+    rf"(?:^|[ -])(?:Hrs?|Mo|Mos|Mths?|Secs?|Mins?|Yrs?|{TIME})(?:$|[ -])|[Bb]ytes?\b|^{SIZE}s$"
+)
+
+
+def follows_unit_format(unit: str) -> bool:
+    base = re.sub(rf"(?:-{TIME}s|/{TIME})$", "", unit)
+    return UNIT_FORMAT.fullmatch(unit) is not None and NOT_FOCUS.search(base) is None
 
 
 @pytest.mark.parametrize(
     ("cur_unit", "focus_unit"),
     [("Hrs", "Hours"), ("GB-Mo", "GB-Months"), ("Obj-Month", "Obj-Months"), ("LCU-Hrs", "LCU-Hours"),
-     ("Requests", "Requests"), ("Lambda-GB-Second", "Lambda GB-Seconds")],
+     ("Requests", "Requests"), ("Lambda-GB-Second", "Lambda GB-Seconds"), ("GB", "GB"),
+     ("days", "Days"), ("Terabytes", "TB"), ("User", "Users"),
+     ("ConfigurationItemRecorded", "ConfigurationItemsRecorded"), ("hours", "Hours"),
+     ("TB-Mo", "TB-Months"), ("Gigabyte-Month", "GB-Months"), ("GBs", "GB"), ("Bytes", "B"),
+     ("Request Per Second", "Requests/Second"), ("Gigabyte Per Hour", "GB/Hour"),
+     ("1K Requests", "1000 Requests"), ("10 Requests", "10 Requests"), ("1 Hour", "Hours"),
+     ("Query", "Queries"), ("requests", "Requests"), ("Instance Hours", "Instance-Hours"),
+     ("Widget-Hr", "Widget-Hours"), ("Foo-Bar-Mo", "Foo Bar-Months")],
 )  # fmt: skip
 def test_pricing_units_follow_focus_unit_format(
     con: duckdb.DuckDBPyConnection, cur_unit: str, focus_unit: str
 ) -> None:
     (row,) = focus(con, {**USAGE, "pricing_unit": cur_unit})
     assert (row["PricingUnit"], row["ConsumedUnit"]) == (focus_unit, focus_unit)
+    assert follows_unit_format(focus_unit)
 
 
-def test_unit_lookup_agrees_with_the_unit_rules(
+@pytest.mark.parametrize("cur_unit", ["vCPU", "IOPS", "Hourly", "FooBared", "Data", "Mbps"])
+def test_units_no_rule_can_tell_stay_as_delivered(
+    con: duckdb.DuckDBPyConnection, cur_unit: str
+) -> None:
+    (row,) = focus(con, {**USAGE, "pricing_unit": cur_unit})
+    assert row["PricingUnit"] == cur_unit
+
+
+@pytest.mark.parametrize("unit", ["Hrs", "GB-Mo", "days", "Terabytes", "GBs", "Day", "hours"])
+def test_unit_format_check_rejects_cur_spellings(unit: str) -> None:
+    assert not follows_unit_format(unit)
+
+
+def test_unit_lookup_never_contradicts_the_unit_rules(
     con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """lookups/aws_units.csv is a cache of the mapping's unit rules: with it emptied, the rules give
-    the same FOCUS unit for every listed unit (and for units it does not list)."""
+    """lookups/aws_units.csv caches the unit rules for the common CUR units and spells the few units
+    the rules leave as delivered: with it emptied, every listed unit comes out as listed or as
+    delivered, and every listed spelling follows UnitFormat."""
     lookups = Path(build_module.LOOKUPS_DIR)
     listed = dict(csv.reader((lookups / "aws_units.csv").read_text().splitlines()[1:]))
+    assert [u for u in listed.values() if not follows_unit_format(u)] == []
     for f in lookups.glob("*.csv"):
         (tmp_path / f.name).write_text(
             f.read_text() if f.name != "aws_units.csv" else "pricing_unit,unit_focus\n"
         )
     monkeypatch.setattr(build_module, "LOOKUPS_DIR", tmp_path)
-    unlisted = {"Widget-Hr": "Widget-Hours", "Foo-Bar-Mo": "Foo Bar-Months"}
-    rows = focus(con, *({**USAGE, "pricing_unit": u} for u in [*listed, *unlisted]))
-    assert {r["x_source_row"]: r["PricingUnit"] for r in rows} == {
-        i: u for i, u in enumerate([*listed.values(), *unlisted.values()], start=1)
+    rows = focus(con, *({**USAGE, "pricing_unit": u} for u in listed))
+    by_rules = {list(listed)[r["x_source_row"] - 1]: r["PricingUnit"] for r in rows}
+    contradicted = {
+        u: (focus_unit, by_rules[u])
+        for u, focus_unit in listed.items()
+        if by_rules[u] not in (focus_unit, u)
     }
+    assert contradicted == {}
 
 
 def test_support_fee_is_recurring_usage_not_a_prepaid_purchase(
@@ -491,3 +578,96 @@ def test_sku_price_id_always_has_its_sku_as_parent(con: duckdb.DuckDBPyConnectio
     )
     assert own["SkuPriceId"] == "ABC.JRTCKXETXF.6YS6EN2CT7"
     assert foreign["SkuPriceId"] == "XYZ.ABC.JRTCKXETXF.6YS6EN2CT7"
+
+
+PROVIDERS = ("InvoiceIssuerName", "PublisherName", "ServiceProviderName", "HostProviderName")
+MARKETPLACE = {
+    **USAGE,
+    "bill_billing_entity": "AWS Marketplace",
+    "line_item_legal_entity": "Red Hat, Inc.",
+    "line_item_product_code": "5hnnev4d0v7mapf09j0v8of0o2",
+    "product_product_name": "Red Hat Enterprise Linux 8",
+}
+
+
+def providers(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c] for c in PROVIDERS)
+
+
+def test_marketplace_line_without_invoicing_entity_is_invoiced_by_aws(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    (row,) = focus(con, {**MARKETPLACE, "bill_invoicing_entity": None})
+    assert providers(row) == ("AWS", "Red Hat, Inc.", "Red Hat, Inc.", "AWS")
+    assert row["ProviderName"] == "AWS"
+
+
+def test_marketplace_line_with_invoicing_entity_is_invoiced_by_it(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    aws, emea = focus(
+        con,
+        MARKETPLACE,
+        {**MARKETPLACE, "bill_invoicing_entity": "Amazon Web Services EMEA SARL"},
+    )
+    assert providers(aws) == ("AWS", "Red Hat, Inc.", "Red Hat, Inc.", "AWS")
+    assert providers(emea) == ("AWS", "Red Hat, Inc.", "Red Hat, Inc.", "AWS")
+
+
+@pytest.mark.parametrize(
+    "entity",
+    ["Amazon AWS Serviços Brasil Ltda.", "Amazon Internet Services Private Limited",
+     "PT Amazon Web Services Indonesia", "AWS"],
+)  # fmt: skip
+def test_every_aws_invoicing_entity_is_named_aws(
+    con: duckdb.DuckDBPyConnection, entity: str
+) -> None:
+    (row,) = focus(con, {**USAGE, "bill_invoicing_entity": entity})
+    assert row["InvoiceIssuerName"] == "AWS"
+
+
+def test_a_reseller_invoicing_entity_keeps_its_name(con: duckdb.DuckDBPyConnection) -> None:
+    (row,) = focus(con, {**USAGE, "bill_invoicing_entity": "Example Reseller GmbH"})
+    assert providers(row) == ("Example Reseller GmbH", "AWS", "AWS", "AWS")
+
+
+def test_without_invoicing_entity_the_seller_of_record_invoices_aws_usage(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    aws, operator = focus(
+        con,
+        {**USAGE, "bill_invoicing_entity": None},
+        {
+            **USAGE,
+            "bill_invoicing_entity": None,
+            "line_item_legal_entity": "Beijing Sinnet Technology Co., Ltd.",
+        },
+    )
+    assert providers(aws) == ("AWS", "AWS", "AWS", "AWS")
+    assert operator["InvoiceIssuerName"] == "Beijing Sinnet Technology Co., Ltd."
+
+
+def test_usage_without_a_public_rate_takes_the_rate_behind_list_cost(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    same, cheaper = focus(
+        con,
+        {**MARKETPLACE, "pricing_public_on_demand_rate": None},
+        {
+            **USAGE,
+            "pricing_public_on_demand_rate": None,
+            "pricing_public_on_demand_cost": "0.25",
+            "line_item_usage_amount": "2",
+        },
+    )
+    assert (same["ListUnitPrice"], same["ListCost"]) == (D("0.096"), D("0.192"))
+    assert (cheaper["ListUnitPrice"], cheaper["ListCost"]) == (D("0.125"), D("0.25"))
+
+
+def test_savings_plan_arn_in_nise_spelling_is_read(con: duckdb.DuckDBPyConnection) -> None:
+    add_column(con, "savings_plan_savings_plan_arn")
+    (row,) = focus(
+        con,
+        {**COVERED, "savings_plan_savings_plan_a_r_n": None, "savings_plan_savings_plan_arn": SP},
+    )
+    assert (row["CommitmentDiscountId"], row["PricingCategory"]) == (SP, "Committed")

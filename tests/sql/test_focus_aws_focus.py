@@ -100,13 +100,14 @@ def test_focus_export_reconciles_against_its_source_totals(con: duckdb.DuckDBPyC
     load(con, {}, {"BilledCost": "2.25", "EffectiveCost": "2.00"})
     con.execute(
         "create table meta.source_totals as select 'AWS' as provider, 'focus-export' as export_name, "
-        "'2026-09' as billing_period, 'exec-1' as manifest_id, '111111111111' as billing_account_id, "
-        "'USD' as currency, 2::bigint as rows, 3.75::decimal(38,10) as unblended_cost, "
-        "null::decimal(38,10) as net_unblended_cost, 3.20::decimal(38,10) as amortized_cost"
+        "'2026-09' as billing_period, 'exec-1' as delivery_id, '111111111111' as billing_account_id, "
+        "'USD' as currency, 2::bigint as rows, 3.75::decimal(38,10) as billed_cost, "
+        "3.20::decimal(38,10) as effective_cost, 'BilledCost as exported' as billed_basis, "
+        "'EffectiveCost as exported' as effective_basis"
     )
     (row,) = reconcile(con).to_dicts()
     assert (row["billed_cost_diff"], row["effective_cost_diff"], row["ok"]) == (0, 0, True)
-    assert row["amortized_basis"] == "source_totals"
+    assert row["effective_basis"] == "EffectiveCost as exported"
 
 
 def test_enum_values_are_spelled_as_the_spec_does(con: duckdb.DuckDBPyConnection) -> None:

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from aws_raw import BASE, create_raw, insert
 
-from finops_lib import db
+from finops_lib import db, state
 from finops_lib.build import build
 from finops_lib.reconcile import reconcile
 
@@ -68,42 +68,50 @@ def con() -> duckdb.DuckDBPyConnection:
     create_raw(c)
     insert(c, *ROWS)
     build(c)
+    measure_source(c)
     return c
 
 
-def source_totals(con: duckdb.DuckDBPyConnection, unblended: D, amortized: D) -> None:
-    con.execute(
-        "create or replace table meta.source_totals (provider varchar, export_name varchar, "
-        "billing_period varchar, manifest_id varchar, billing_account_id varchar, currency varchar, "
-        "rows bigint, unblended_cost decimal(38,10), net_unblended_cost decimal(38,10), "
-        "amortized_cost decimal(38,10))"
+def measure_source(con: duckdb.DuckDBPyConnection) -> None:
+    """What the pipeline does after a load: the provider's totals query into meta.source_totals."""
+    state.ensure_meta(con)
+    state.record_load(
+        con,
+        provider="AWS",
+        export_name=BASE["x_export_name"],
+        period=BASE["x_billing_period"],
+        fmt="v1",
+        delivery_id="m-1",
+        location="manifest.json",
+        files=1,
+        rows=len(ROWS),
+        load_id="l-1",
+        totals_queries=["reconcile/aws_cur_totals"],
     )
-    con.execute(
-        "insert into meta.source_totals values ('AWS', 'cur', '2026-09', 'm-1', $acct, 'USD', $n, "
-        "$u, null, $a)",
-        {"acct": BASE["bill_payer_account_id"], "n": len(ROWS), "u": unblended, "a": amortized},
-    )
+
+
+def shift_source(con: duckdb.DuckDBPyConnection, billed: D) -> None:
+    con.execute("update meta.source_totals set billed_cost = billed_cost + $d", {"d": billed})
 
 
 def test_every_line_item_type_reconciles_exactly(con: duckdb.DuckDBPyConnection) -> None:
     unblended = sum(D(r["line_item_unblended_cost"]) for r in ROWS)
     amortized = sum(cid_amortized(r) for r in ROWS)
-    source_totals(con, unblended, amortized)
     (row,) = reconcile(con).to_dicts()
+    assert (row["source_billed_cost"], row["source_effective_cost"]) == (unblended, amortized)
     assert row["focus_billed_cost"] == unblended
     assert row["focus_effective_cost"] == amortized
     assert (row["billed_cost_diff"], row["effective_cost_diff"]) == (0, 0)
-    assert (row["unblended_basis"], row["amortized_basis"]) == (
-        "source_totals",
-        "cid_formula_on_raw",
+    assert (row["billed_basis"], row["effective_basis"]) == (
+        "unblended cost",
+        "CID amortised formula",
     )
     assert (row["source_rows"], row["focus_source_rows"]) == (len(ROWS), len(ROWS))
     assert row["ok"] is True
 
 
 def test_a_difference_is_reported_with_its_amount(con: duckdb.DuckDBPyConnection) -> None:
-    unblended = sum(D(r["line_item_unblended_cost"]) for r in ROWS)
-    source_totals(con, unblended + D("0.01"), D(0))
+    shift_source(con, D("0.01"))
     (row,) = reconcile(con).to_dicts()
     assert row["billed_cost_diff"] == D("-0.01")
     assert row["ok"] is False
@@ -125,13 +133,13 @@ def test_demo_exports_reconcile_exactly_on_every_period(tmp_path) -> None:  # no
     from finops_lib.checks import failed, run_checks
     from finops_lib.config import load_settings
     from finops_lib.demo import generate_aws
-    from finops_lib.pipeline import import_aws
+    from finops_lib.pipeline import import_provider
 
     generated = generate_aws(tmp_path / "bucket", rows=1500)
     settings = load_settings(env={}).override("aws", "download_dir", str(tmp_path / "dl"))
     con = db.connect(tmp_path / "w.duckdb")
     for flavour, export in generated.exports.items():
-        import_aws(settings, bucket=str(export.root), prefix=export.prefix,
+        import_provider("aws", settings, bucket=str(export.root), prefix=export.prefix,
                    export_name=export.name, cur_version=flavour, con=con)  # fmt: skip
     frame = reconcile(con)
     expected = {
@@ -155,16 +163,15 @@ def test_reconcile_cli_exits_by_difference(tmp_path) -> None:  # noqa: ANN001
     from finops_lib.cli import app
 
     path = tmp_path / "w.duckdb"
-    unblended = sum(D(r["line_item_unblended_cost"]) for r in ROWS)
-    amortized = sum(cid_amortized(r) for r in ROWS)
     c = db.connect(path)
     create_raw(c)
     insert(c, *ROWS)
     build(c)
+    measure_source(c)
     c.close()
     for shift, code in ((D(0), 0), (D("0.25"), 1)):
         c = db.connect(path)
-        source_totals(c, unblended + shift, amortized)
+        shift_source(c, shift)
         c.close()
         result = CliRunner().invoke(app, ["--database", str(path), "focus", "reconcile"])
         assert result.exit_code == code, result.output

@@ -26,10 +26,10 @@ def warehouse(path: Path, rows: list[dict]) -> None:
     con.execute("create schema meta")
     con.execute(
         "create table meta.source_totals as select x_provider as provider, x_export_name as "
-        "export_name, x_billing_period as billing_period, 'm1' as manifest_id, BillingAccountId as "
+        "export_name, x_billing_period as billing_period, 'm1' as delivery_id, BillingAccountId as "
         "billing_account_id, BillingCurrency as currency, count(*) as rows, sum(BilledCost) as "
-        "unblended_cost, null::decimal(38,10) as net_unblended_cost, sum(EffectiveCost) as "
-        "amortized_cost from focus.cost_and_usage group by all"
+        "billed_cost, sum(EffectiveCost) as effective_cost, 'BilledCost' as billed_basis, "
+        "'EffectiveCost' as effective_basis from focus.cost_and_usage group by all"
     )
     con.close()
 

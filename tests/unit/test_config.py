@@ -118,3 +118,44 @@ def test_bad_memory_limit_is_a_config_error(tmp_path) -> None:
     assert limit.endswith("MiB") or limit.endswith("GiB")
     with pytest.raises(ConfigError, match="memory_limit"):
         db.connect_writer(settings.override("project", "memory_limit", "lots"))
+
+
+def test_every_provider_takes_several_exports_completed_from_its_section(tmp_path):
+    path = write(
+        tmp_path,
+        '[gcp]\nproject_id = "p1"\nlookback_days = 5\n'
+        '[gcp.exports.billing]\ndataset = "ds"\ntable = "gcp_billing_export_v1_X"\n'
+        '[gcp.exports.detailed]\ndataset = "ds2"\ntable = "t2"\nlookback_days = 10\n'
+        '[azure.exports.ea]\ncontainer = "azure://costs/exports"\n',
+    )
+    settings = load_settings(path, env={})
+    gcp = settings.section_exports("gcp")
+    assert sorted(gcp) == ["billing", "detailed"]
+    assert (gcp["billing"]["project_id"], gcp["billing"]["lookback_days"]) == ("p1", 5)
+    assert gcp["detailed"]["lookback_days"] == 10
+    assert settings.section_exports("azure")["ea"]["container"] == "azure://costs/exports"
+    assert settings.section_exports("aws") == {}
+
+
+def test_unknown_key_in_an_export_table_names_it(tmp_path):
+    path = write(tmp_path, '[azure.exports.ea]\nbucket = "s3://x"\n')
+    with pytest.raises(ConfigError, match=r"azure\.exports\.ea\.bucket"):
+        load_settings(path, env={})
+
+
+def test_secrets_are_not_export_keys(tmp_path):
+    path = write(tmp_path, '[azure.exports.ea]\nconnection_string = "AccountKey=x"\n')
+    with pytest.raises(ConfigError, match=r"azure\.exports\.ea\.connection_string"):
+        load_settings(path, env={})
+
+
+def test_env_sets_provider_keys_with_underscores(tmp_path):
+    env = {"OPEN_FINOPS_GCP_PROJECT_ID": "from-env", "OPEN_FINOPS_GCP_LOOKBACK_DAYS": "7"}
+    settings = load_settings(write(tmp_path, ""), env=env)
+    assert settings.get("gcp", "project_id") == "from-env"
+    assert settings.get("gcp", "lookback_days") == 7
+
+
+def test_a_non_integer_is_refused_for_an_integer_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"gcp\.lookback_days"):
+        load_settings(write(tmp_path, "[gcp]\nlookback_days = 1.5\n"), env={})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
 import json
 from decimal import Decimal
@@ -190,3 +192,61 @@ def test_restatement_becomes_current(generated, tmp_path):
         ).read_text()
     )
     assert top["assemblyId"] == after["manifest_id"]
+
+
+def v1_rows(gen, period: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows (as text) of the current v1 delivery of ``period``."""
+    root = gen.exports["v1"].root
+    folder = next(root.glob(f"cur/demo-cur/{period.replace('-', '')}01-*"))
+    keys = json.loads((folder / "demo-cur-Manifest.json").read_text())["reportKeys"]
+    header: list[str] = []
+    rows: list[dict[str, str]] = []
+    for key in keys:
+        with gzip.open(root / key, "rt", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = list(reader.fieldnames or [])
+            rows += list(reader)
+    return header, rows
+
+
+def test_first_v1_month_is_delivered_without_the_invoicing_entity_column(generated):
+    _, gen = generated
+    first, later = (v1_rows(gen, p)[0] for p in MONTHS)
+    assert "bill/InvoicingEntity" not in first and "bill/InvoicingEntity" in later
+    root = gen.exports["v1"].root
+    manifest = json.loads(
+        next(root.glob("cur/demo-cur/20260801-*/demo-cur-Manifest.json")).read_text()
+    )
+    assert "InvoicingEntity" not in {
+        c["name"] for c in manifest["columns"] if c["category"] == "bill"
+    }
+
+
+def test_marketplace_lines_name_the_seller_as_legal_entity(generated):
+    _, gen = generated
+    for period in MONTHS:
+        _, rows = v1_rows(gen, period)
+        market = [r for r in rows if r["bill/BillingEntity"] == "AWS Marketplace"]
+        assert market and all(r["lineItem/LineItemType"] == "Usage" for r in market)
+        sellers = {r["lineItem/LegalEntity"] for r in market}
+        assert sellers and "Amazon Web Services, Inc." not in sellers
+        others = {r["lineItem/LegalEntity"] for r in rows if r not in market}
+        assert others == {"Amazon Web Services, Inc."}
+
+
+def test_v1_savings_plan_columns_hold_the_text_none_only_without_a_savings_plan(generated):
+    _, gen = generated
+    _, rows = v1_rows(gen, MONTHS[0])
+    for column in ("savingsPlan/SavingsPlanEffectiveCost", "savingsPlan/SavingsPlanRate"):
+        with_none = [r for r in rows if r[column] == "None"]
+        assert with_none
+        assert {r["lineItem/LineItemType"] for r in with_none} == {"Usage"}
+        assert all(r["savingsPlan/SavingsPlanARN"] == "" for r in with_none)
+
+
+def test_v1_carries_units_as_cur_months_write_them(generated):
+    _, gen = generated
+    for period in MONTHS:
+        _, rows = v1_rows(gen, period)
+        units = {r["pricing/unit"] for r in rows}
+        assert units >= {"days", "Terabytes", "User", "ConfigurationItemRecorded", "Hrs", "GB-Mo"}

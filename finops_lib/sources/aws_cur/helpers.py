@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from finops_lib.errors import InputError
+from finops_lib.sources import Delivery
 from finops_lib.sources.aws_cur.settings import V1_MAP_CATEGORIES
 
 _V1_PERIOD = re.compile(r"^(\d{4})(\d{2})01-(\d{8})$")
 _V2_PERIOD = re.compile(r"^(?:BILLING_PERIOD|billing_period)=(\d{4}-\d{2})$")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One billing period's current delivery, as its manifest describes it."""
-
-    export_name: str
-    cur_version: str  # v1 | v2 | focus
-    period: str  # YYYY-MM
-    manifest_id: str
-    manifest_key: str
-    data_keys: tuple[str, ...] = field(default_factory=tuple)
 
 
 def to_snake(name: str) -> str:
@@ -122,7 +110,9 @@ def v2_period(part: str) -> str | None:
     return m.group(1) if m else None
 
 
-def parse_v1_manifest(text: bytes | str, key: str, export_name: str, period: str) -> Delivery:
+def parse_v1_manifest(
+    text: bytes | str, key: str, provider: str, export_name: str, period: str
+) -> Delivery:
     """A CUR v1 top-level manifest -> the :class:`Delivery` its ``reportKeys`` describe.
 
     Raises:
@@ -137,12 +127,12 @@ def parse_v1_manifest(text: bytes | str, key: str, export_name: str, period: str
             hint="is this a CUR v1 manifest? for Data Exports use --cur-version v2 or focus",
         )
     return Delivery(
-        export_name, "v1", period, str(manifest_id), key, tuple(strip_key(k) for k in keys)
+        provider, export_name, period, str(manifest_id), "v1", key, tuple(strip_key(k) for k in keys)
     )
 
 
 def parse_v2_manifest(
-    text: bytes | str, key: str, export_name: str, period: str, cur_version: str
+    text: bytes | str, key: str, provider: str, export_name: str, period: str, cur_version: str
 ) -> Delivery:
     """A Data Exports manifest -> the :class:`Delivery` its ``dataFiles`` describe.
 
@@ -158,7 +148,13 @@ def parse_v2_manifest(
             hint="is this a Data Exports manifest? for legacy CUR use --cur-version v1",
         )
     return Delivery(
-        export_name, cur_version, period, str(manifest_id), key, tuple(uri_to_key(f) for f in files)
+        provider,
+        export_name,
+        period,
+        str(manifest_id),
+        cur_version,
+        key,
+        tuple(uri_to_key(f) for f in files),
     )
 
 

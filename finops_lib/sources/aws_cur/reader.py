@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import threading
+import weakref
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,8 +57,8 @@ def relation(path: Path, types: dict[str, str] | None = None, *, numbered: bool 
     Parquet is read as typed by its writer (``numbered``: with its ``file_row_number``). CSV is read
     with the dialect fixed (comma, ``"`` quoting: a corrupt or truncated file is then an error instead
     of a silent one-column fallback of the sniffer) and, when ``types`` is given, with exactly those
-    columns and types, so that the parser itself converts amounts and dates; without ``types`` every
-    column is VARCHAR (what :func:`describe` uses to read the header).
+    columns and types (:func:`cur_plan` reads every column as text and casts it itself); without
+    ``types`` every column is VARCHAR (what :func:`describe` uses to read the header).
     """
     lit = sql_literal(str(path))
     if is_parquet(path):
@@ -80,40 +84,124 @@ def row_number_sql(path: Path) -> str:
     return quote_ident(ARROW_ROW)
 
 
-def arrow_source(path: Path, columns: list[tuple[str, str]]) -> Any:
-    """A CSV (or CSV.gz) file as a stream of Arrow batches of strings, each row with its number.
+class CsvStream:
+    """A CSV (or CSV.gz) file as one Arrow C stream of string batches, each row with its number.
 
     Arrow's CSV reader parses blocks on several threads and hands them over in file order, so the
     row number (``x_source_row``) is a counter per batch: no window over the file, no second pass,
     and the file is never whole in memory. Amounts and dates are cast by DuckDB in the insert
     (Arrow's decimal parser refuses more than ten decimals; DuckDB rounds, as the warehouse always
     has). Column names are those :func:`describe` gave, so duplicates are told apart the same way.
+
+    Register :attr:`capsule` (``con.register(ARROW_VIEW, stream.capsule)``), not the object:
+    DuckDB takes a bare ``ArrowArrayStream`` capsule over, reads it itself and releases it when
+    the statement ends, failed or not, which closes the file. A ``pyarrow.RecordBatchReader``, or
+    any object with ``__arrow_c_stream__``, it wraps in a ``pyarrow.dataset`` Scanner instead, whose
+    read-ahead threads keep the batches' Python generator alive after a failed statement; at
+    interpreter exit one of them takes the GIL and the process aborts (``Fatal Python error:
+    PyGILState_Release``, exit code 134) or hangs.
+
+    The file is opened on the first batch, so an unreadable file fails the statement (and
+    :func:`bad_file` names it), not this constructor. :meth:`close` releases what is left, whatever
+    happened: a stream never read, read in part (it stops at its next batch) or whole.
     """
+
+    def __init__(self, path: Path, columns: list[tuple[str, str]]) -> None:
+        import pyarrow as pa
+
+        self.path = path
+        names = [n for n, _ in columns]
+        self.schema = pa.schema(
+            [pa.field(n, pa.string()) for n in names] + [pa.field(ARROW_ROW, pa.int64())]
+        )
+        self._stop = threading.Event()
+        batches = _numbered_batches(path, names, self.schema, self._stop)
+        self._batches = weakref.ref(batches)  # owned by the stream only, so its release ends it
+        self._reader: Any = pa.RecordBatchReader.from_batches(self.schema, batches)
+        self._capsule: Any = None
+
+    @property
+    def capsule(self) -> Any:
+        """The ``ArrowArrayStream`` PyCapsule to register with DuckDB (one per stream; DuckDB
+        takes the stream over from it on the first read).
+
+        Raises:
+            ValueError: the stream is closed.
+        """
+        if self._capsule is None:
+            if self._reader is None:
+                raise ValueError(f"the Arrow stream of {self.path.name} is closed")
+            self._capsule = self._reader.__arrow_c_stream__()
+            self._reader = None  # the capsule holds the only reference
+        return self._capsule
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule protocol, for other readers (for DuckDB: :attr:`capsule`).
+
+        Raises:
+            ValueError: the stream is closed or its :attr:`capsule` was taken.
+        """
+        if self._reader is None:
+            raise ValueError(f"the Arrow stream of {self.path.name} is closed or taken")
+        return self._reader.__arrow_c_stream__(requested_schema)
+
+    def close(self) -> None:
+        """Release the stream, the CSV reader and the file; idempotent. Call it after the
+        statement and after ``con.unregister`` (a registered view keeps the capsule alive)."""
+        self._stop.set()
+        self._capsule = self._reader = None  # a stream nobody took over is released here
+        batches = self._batches()
+        if batches is not None:  # still held (by a Scanner, or by a view still registered)
+            try:
+                batches.close()  # closes the CSV reader and the file
+            except ValueError:  # running in another thread: it stops at its next batch
+                pass
+
+    def __enter__(self) -> CsvStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _numbered_batches(
+    path: Path, names: list[str], schema: Any, stop: threading.Event
+) -> Iterator[Any]:
+    """The batches of :class:`CsvStream` (a function, not a method: nothing refers back to the
+    stream object, so the generator ends as soon as whoever reads it releases it)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    names = [n for n, _ in columns]
-    reader = pcsv.open_csv(
-        pa.input_stream(str(path), compression="detect"),
-        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 20),
-        parse_options=pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True),
-        convert_options=pcsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
-    )
-    schema = reader.schema.append(pa.field(ARROW_ROW, pa.int64()))
-
-    def numbered() -> Any:
+    with contextlib.ExitStack() as opened:
+        source = opened.enter_context(pa.input_stream(str(path), compression="detect"))
+        reader = pcsv.open_csv(
+            source,
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 20),
+            parse_options=pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                # only the empty field is NULL here (Arrow's default list also has "null", "NA",
+                # "N/A", "nan"...: text in a VARCHAR column); the typed casts add NULL_SPELLINGS
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        opened.callback(reader.close)
         start = 1
         for batch in reader:
+            if stop.is_set():
+                return
             rows = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
             yield pa.RecordBatch.from_arrays([*batch.columns, rows], schema=schema)
             start += batch.num_rows
 
-    return pa.RecordBatchReader.from_batches(schema, numbered())
+
+def arrow_source(path: Path, columns: list[tuple[str, str]]) -> CsvStream:
+    """A CSV (or CSV.gz) file as a :class:`CsvStream`; register its ``capsule`` as
+    :data:`ARROW_VIEW` for the insert, then ``con.unregister`` and ``close()`` it."""
+    return CsvStream(path, columns)
 
 
 def sql_literal(text: str) -> str:
@@ -127,35 +215,81 @@ def describe(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> list[tup
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {relation(path)}").fetchall()  # noqa: S608 - path is a quoted literal
     except duckdb.Error as exc:
-        raise _bad_file(label, exc) from None
+        raise bad_file(label, exc) from None
     return [(r[0], r[1]) for r in rows]
 
 
-def _bad_file(label: str, exc: Exception) -> InputError:
-    first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+def bad_file(label: str, exc: Exception) -> InputError:
+    """The one-line error for a file that does not read (``exc`` from DuckDB, Arrow or the OS).
+
+    Keeps the first line of what went wrong, without the Python traceback DuckDB appends when the
+    Arrow stream failed (``... Detail: Python exception: Traceback ...``) nor its ``arrow_scan``
+    prefix: ``cannot read <label>: IOError: Truncated compressed stream``.
+    """
+    reason = _reason(exc)
     hint = (
         "the file is corrupt or truncated; wait for AWS to re-deliver it (or remove it) and re-run"
     )
-    if "Conversion Error" in first:
+    if "Conversion Error" in reason:
         hint = "a value does not fit the column's type; check the file's format and --cur-version"
-    return InputError(f"cannot read {label}: {first}", hint=hint)
+    return InputError(f"cannot read {label}: {reason}", hint=hint)
+
+
+_TRACEBACK = re.compile(
+    r"(?:\s*Detail:)?\s*Python exception:\s*Traceback \(most recent call last\):"
+)
+_ARROW_SCAN = re.compile(r"^(?:Invalid Input Error: )?arrow_scan: get_next failed\(\):\s*")
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of ``exc`` worth showing (at most 200 characters)."""
+    text = str(exc).strip()
+    match = _TRACEBACK.search(text)
+    if match:
+        inner = [line.strip() for line in text[match.end() :].splitlines() if line.strip()]
+        text = text[: match.start()].strip().rstrip(".")
+        if not _ARROW_SCAN.sub("", text) and inner:
+            text = inner[-1]  # the traceback's last line: "OSError: ..."
+    text = _ARROW_SCAN.sub("", text)
+    lines = text.splitlines()
+    return (lines[0].strip() if lines else "")[:200] or type(exc).__name__
 
 
 _WIDE_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 
+#: Text read as NULL in a typed (DECIMAL, TIMESTAMPTZ) column: third-party CUR writers (koku-nise)
+#: put ``None`` in empty amounts. A VARCHAR column keeps such text as it is.
+NULL_SPELLINGS: tuple[str, ...] = ("", "None", "null", "NULL")
+
 
 def _cast(expr: str, src_type: str, dst_type: str) -> str:
+    if src_type == "VARCHAR" and dst_type != "VARCHAR":
+        return _text_cast(expr, dst_type)
     if src_type == "VARCHAR":
         expr = f"NULLIF({expr}, '')"
     if src_type == dst_type:
         return expr
-    wide = _WIDE_DECIMAL.fullmatch(dst_type)
-    if src_type == "VARCHAR" and wide and int(wide[1]) > 18 and int(wide[2]) < 18:
-        # Text -> DECIMAL(38,s) parses through 128-bit arithmetic, about ten times slower than
-        # DECIMAL(18,s) (it was a quarter of a CUR v1 load). Amounts below 10^(18-s) take the fast
-        # path, which rounds the same way; larger ones (and errors) fall through to the wide cast.
-        return f"COALESCE(TRY_CAST({expr} AS DECIMAL(18,{wide[2]})), CAST({expr} AS {dst_type}))"
     return f"CAST({expr} AS {dst_type})"
+
+
+def _text_cast(expr: str, dst_type: str) -> str:
+    """Text to a type, with the :data:`NULL_SPELLINGS` as NULL; other text that does not parse is
+    an error (it fails the file's load).
+
+    The hot path of a CSV load. Each value is first tried with one ``TRY_CAST``, which is all a
+    valid value costs; only the rest (NULL, a null spelling, an error) reaches the checked ``CAST``,
+    and NULL stops at its ``IS NOT NULL``. For wide decimals the try is ``DECIMAL(18,s)``: text ->
+    DECIMAL(38,s) parses through 128-bit arithmetic, about ten times slower (it was a quarter of a
+    CUR v1 load); amounts below 10^(18-s) take the fast path, which rounds the same way, and larger
+    ones fall through to the wide cast.
+    """
+    wide = _WIDE_DECIMAL.fullmatch(dst_type)
+    fast = dst_type
+    if wide and int(wide[1]) > 18 and int(wide[2]) < 18:
+        fast = f"DECIMAL(18,{wide[2]})"
+    nulls = ", ".join(sql_literal(v) for v in NULL_SPELLINGS)
+    checked = f"CAST(CASE WHEN {expr} IN ({nulls}) THEN NULL ELSE {expr} END AS {dst_type})"
+    return f"COALESCE(TRY_CAST({expr} AS {fast}), CASE WHEN {expr} IS NOT NULL THEN {checked} END)"
 
 
 def _json_text(src: str, src_type: str) -> str:
@@ -207,8 +341,8 @@ def cur_plan(
 ) -> Plan:
     """The plan mapping a CUR v1 / CUR 2.0 file's columns to ``raw_aws.cur``.
 
-    Canonical columns get their declared type (for CSV the reader parses them, for parquet they are
-    cast); v1 ``resourceTags/*``, ``costCategory/*`` and ``product/*`` are packed into JSON object
+    Canonical columns get their declared type (cast from the text of a CSV file or of a parquet
+    string column with the :data:`NULL_SPELLINGS` as NULL, from other parquet types as typed); v1 ``resourceTags/*``, ``costCategory/*`` and ``product/*`` are packed into JSON object
     text; CUR 2.0 maps are serialised to the same JSON text, and the canonical ``product_*``
     attributes are taken out of its ``product`` map; other columns are kept as VARCHAR under their
     snake_case name. ``meta`` values become ``$x_*`` parameters. ``numbered``: add ``x_source_row``
@@ -217,16 +351,14 @@ def cur_plan(
     Raises:
         InputError: a required column is missing.
     """
-    # CSV read by DuckDB with typed columns (convert), or as Arrow strings cast here (import)
+    # CSV read as text by DuckDB (convert) or as Arrow strings (import), and cast here
     csv = not is_parquet(path) and not numbered
     arrow = not is_parquet(path) and numbered
     select: dict[str, str] = {}
-    csv_types: dict[str, str] = {}
     packs: dict[str, list[tuple[str, str]]] = {}
     product_map: tuple[str, str] | None = None
     extras: dict[str, str] = {}
     for name, typ in columns:
-        csv_types[name] = "VARCHAR"
         if name.upper() == "BILLING_PERIOD":
             continue
         target, key = classify_column(name)
@@ -241,13 +373,9 @@ def cur_plan(
             if target == "product":
                 product_map = (src, typ)
         elif canonical is not None:
-            if csv and not _WIDE_DECIMAL.fullmatch(canonical):
-                csv_types[name] = canonical
-                select[target] = src
-            elif csv:  # the reader's wide-decimal parse is as slow as the cast (see _cast)
-                select[target] = _cast(src, "VARCHAR", canonical)
-            else:
-                select[target] = _cast(src, typ, canonical)
+            # typed columns are read as text and cast here, not by the CSV reader, so that the
+            # null spellings are NULL in them and kept in VARCHAR columns (see _text_cast)
+            select[target] = src if csv and canonical == "VARCHAR" else _cast(src, typ, canonical)
         elif target and target not in select and not target.startswith("x_"):
             select[target] = src if csv else f"CAST({_cast(src, typ, 'VARCHAR')} AS VARCHAR)"
             extras[target] = "VARCHAR"
@@ -276,7 +404,8 @@ def cur_plan(
         parts.append(f"{row_number_sql(path)} AS x_source_row")
     if arrow:
         return Plan(",\n  ".join(parts), ARROW_VIEW, extras, arrow=path, columns=columns)
-    source = relation(path, csv_types if csv else None, numbered=numbered)
+    text = {name: "VARCHAR" for name, _ in columns}
+    source = relation(path, text if csv else None, numbered=numbered)
     return Plan(",\n  ".join(parts), source, extras)
 
 
@@ -339,3 +468,6 @@ def check_numbering(
             "row numbering of the load went wrong (x_source_row)",
             hint="this is a bug; the load was rolled back, please report it",
         )
+
+
+_bad_file = bad_file  # the old name, until pipeline.py stops importing it

@@ -137,5 +137,5 @@ FOCUS_META_COLUMNS: dict[str, str] = {
 #: Columns a FOCUS export file must have.
 FOCUS_REQUIRED_COLUMNS: tuple[str, ...] = ("BilledCost", "BillingPeriodStart", "ChargeCategory")
 
-#: Rows DuckDB hands over per Arrow batch in the dlt resource.
-BATCH_ROWS = 100_000
+#: The schema of the AWS raw tables.
+RAW_SCHEMA = "raw_aws"

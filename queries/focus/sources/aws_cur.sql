@@ -9,6 +9,10 @@
 --   * EDP / private-rate / bundled / SPP / RI-volume discounts stay separate Credit rows at unblended
 --     (never folded into net cost as well, so nothing is subtracted twice).
 --   * Refunds of an earlier period: original category + ChargeClass 'Correction'; in-period: Credit.
+--   * x_ tail (docs/CONTRACTS.md): the row's identity and load, x_delivery_id = the CUR assembly /
+--     execution id, x_extras = one JSON object of the CUR-only extras (line_item_type, cur_version,
+--     usage_type, operation, public_on_demand_cost, net_unblended_cost as exact decimal text,
+--     cost_categories), NULL members omitted.
 with cur as (
     select * from staging.aws_cur
 ),
@@ -22,8 +26,8 @@ regions as (
 ),
 
 units as (
-    -- PricingUnit in FOCUS UnitFormat for the common CUR units (lookups/aws_units.csv); other units go
-    -- through the same rules below, row by row
+    -- PricingUnit in FOCUS UnitFormat for the common CUR units and for the few spellings no rule can
+    -- derive (lookups/aws_units.csv); every other unit goes through the rules below, row by row
     select * from staging.lookup_aws_units
 ),
 
@@ -45,6 +49,8 @@ classified as (
         ) as is_discount,
         -- ChargeClass rule: a refund whose usage lies before this billing period corrects that period
         line_item_type = 'Refund' and usage_start < billing_period_start as is_prior_refund,
+        -- AWS Marketplace line: lineItem/LegalEntity is the third-party seller, AWS invoices it
+        coalesce(billing_entity = 'AWS Marketplace', false) as is_marketplace,
         -- PricingCategory 'Dynamic' rule: spot usage (usage type *SpotUsage* or pricing term Spot)
         (usage_type like '%SpotUsage%' or pricing_term = 'Spot') as is_spot,
         -- AWS Support plans: a monthly fee computed from the month's usage that covers no future
@@ -84,8 +90,113 @@ categorised as (
             when line_item_type = 'Refund' then 'Credit'
             else 'Adjustment'
         end as charge_category,
-        coalesce(savings_plan_arn, reservation_arn) as commitment_arn
+        coalesce(savings_plan_arn, reservation_arn) as commitment_arn,
+        -- who issues the invoice (InvoiceIssuerName): the invoicing entity; a CUR without
+        -- bill_invoicing_entity: the seller of record, unless that is a Marketplace seller
+        coalesce(invoicing_entity, case when not is_marketplace then legal_entity end, 'AWS')
+            as issuer_entity
     from classified
+),
+
+unit_parts as (
+    -- PricingUnit, step 1: the lookup's spelling; a unit it does not list is taken apart for the
+    -- UnitFormat rules: [unit quantity[K|M] ]base[(-| |/| per )time unit], e.g. '1K Requests',
+    -- 'GB-Mo', 'Gigabyte Per Hour', 'Lambda-GB-Second', 'days'
+    select
+        categorised.*,
+        units.unit_focus as unit_known,
+        case when units.unit_focus is null and categorised.pricing_unit is not null then regexp_extract(
+            trim(categorised.pricing_unit),
+            '^(?:([0-9]{1,9})([KM])? +)?(.*?)(?:( (?i:per) |/|-| )'
+            || '((?i:hrs?|hours?|days?|mos?|mths?|months?|secs?|seconds?|mins?|minutes?|yrs?|years?)))?$',
+            ['qty', 'mult', 'base', 'sep', 'time']
+        ) end as unit_parts
+    from categorised
+    left join units on units.pricing_unit = categorised.pricing_unit
+),
+
+unit_words as (
+    -- PricingUnit, step 2 (FOCUS UnitFormat base units), for units the lookup does not list:
+    --   unit_time: the time unit (or a bare time unit) in the FOCUS spelling, singular: Hrs -> Hour,
+    --     Mo -> Month, days -> Day ("allowed time-based unit names")
+    --   unit_base: data sizes as the allowed abbreviations (Terabytes -> TB, Gigabyte -> GB, GBs -> GB;
+    --     "the same form for both singular and plural"); a lower-case word capitalised ("capitalized
+    --     nouns"); anything else as delivered
+    select
+        unit_parts.*,
+        -- a spelled-out data size (Terabytes, gigabyte, ...) taken apart
+        case when unit_parts is not null then regexp_extract(
+            lower(unit_parts.base),
+            '^(kilo|mega|giga|tera|peta|exa|kibi|mebi|gibi|tebi|pebi|exbi)?(byte|bit)s?$',
+            ['prefix', 'kind']
+        ) end as unit_size,
+        case when unit_parts is not null then
+            case lower(coalesce(nullif(unit_parts.time, ''), unit_parts.base))
+                when 'hr' then 'Hour' when 'hrs' then 'Hour' when 'hour' then 'Hour' when 'hours' then 'Hour'
+                when 'day' then 'Day' when 'days' then 'Day'
+                when 'mo' then 'Month' when 'mos' then 'Month' when 'mth' then 'Month'
+                when 'mths' then 'Month' when 'month' then 'Month' when 'months' then 'Month'
+                when 'sec' then 'Second' when 'secs' then 'Second' when 'second' then 'Second'
+                when 'seconds' then 'Second'
+                when 'min' then 'Minute' when 'mins' then 'Minute' when 'minute' then 'Minute'
+                when 'minutes' then 'Minute'
+                when 'yr' then 'Year' when 'yrs' then 'Year' when 'year' then 'Year' when 'years' then 'Year'
+            end
+        end as unit_time,
+        case
+            when unit_parts is null then null
+            -- a spelled-out data size: kilo -> K, kibi -> Ki, ...; byte -> B, bit -> b
+            when unit_size['kind'] <> '' then upper(left(unit_size['prefix'], 1))
+                || case when unit_size['prefix'] like '%bi' then 'i' else '' end
+                || case unit_size['kind'] when 'byte' then 'B' else 'b' end
+            when regexp_matches(unit_parts.base, '^([KMGTPE]i?)?[Bb]s$') then left(unit_parts.base, -1)
+            when regexp_matches(unit_parts.base, '^[a-z]+( |$)')
+                then upper(left(unit_parts.base, 1)) || substr(unit_parts.base, 2)
+            else unit_parts.base
+        end as unit_base
+    from unit_parts
+),
+
+unit_spelled as (
+    -- PricingUnit, step 3: the FOCUS UnitFormat forms. Simple unit: <plural-units> ('Hours', 'GB',
+    -- 'Users'); compound: <singular-base-unit>-<plural-time-units> ('GB-Months', 'Lambda GB-Seconds':
+    -- an inner '-' of the base becomes a space); ratio: <plural-units>/<singular-time-unit>
+    -- ('GB/Hour'); a unit quantity as '<n> <plural-units>' ('1K Requests' -> '1000 Requests').
+    -- A count unit is made plural only when its last word is a capitalised singular noun the rule can
+    -- tell (User -> Users, Query -> Queries); acronyms, words ending in s, -ed, -ing, -ly and 'Data'
+    -- stay as delivered (lookups/aws_units.csv spells the known exceptions).
+    select
+        unit_words.*,
+        case
+            when unit_base is null then null
+            -- a data size abbreviation has one form for singular and plural
+            when regexp_matches(unit_base, '(^| )([KMGTPE]i?)?[Bb]$') then unit_base
+            when not regexp_matches(unit_base, '[A-Z][a-z]*[a-rt-z]$')
+                or regexp_matches(unit_base, '(ed|ing|ly|ata)$') then unit_base
+            when regexp_matches(unit_base, '[^aeiou]y$') then left(unit_base, -1) || 'ies'
+            when regexp_matches(unit_base, '(x|z|ch|sh)$') then unit_base || 'es'
+            else unit_base || 's'
+        end as unit_plural,
+        case
+            when unit_parts is null then unit_known
+            when lower(unit_parts.base) in ('', 'per') then pricing_unit
+            else
+                case
+                    when unit_parts.qty = '' or (unit_parts.qty = '1' and unit_parts.mult = '') then ''
+                    else cast(
+                        try_cast(unit_parts.qty as bigint)
+                        * case unit_parts.mult when 'K' then 1000 when 'M' then 1000000 else 1 end
+                        as varchar
+                    ) || ' '
+                end
+                || case
+                    when unit_parts.sep = '' and unit_time is not null then unit_time || 's'
+                    when unit_parts.sep = '' then unit_plural
+                    when unit_parts.sep in ('-', ' ') then replace(unit_base, '-', ' ') || '-' || unit_time || 's'
+                    else unit_plural || '/' || unit_time
+                end
+        end as unit_focus
+    from unit_words
 ),
 
 mapped as (
@@ -189,15 +300,16 @@ mapped as (
         end as decimal(38, 10)) as EffectiveCost,
         host_provider as HostProviderName,
         invoice_id as InvoiceId,
-        -- InvoiceIssuerName: AWS's own invoicing entities (Amazon Web Services, Inc., ... EMEA SARL)
-        -- are named 'AWS', the same name as ProviderName: FOCUS (and the official validator's
-        -- BilledCost-C-005-C) reads ProviderName <> InvoiceIssuerName as "a third party collects the
-        -- payment". Another invoicing entity (a reseller) keeps its own name.
-        case
-            when coalesce(invoicing_entity, legal_entity, 'Amazon Web Services') ilike 'Amazon Web Services%'
-                then 'AWS'
-            else coalesce(invoicing_entity, legal_entity)
-        end as InvoiceIssuerName,
+        -- InvoiceIssuerName: the entity that issues the invoice, bill_invoicing_entity; a CUR without
+        -- that column (older CUR v1, koku-nise) falls back to the seller of record
+        -- (line_item_legal_entity), except on AWS Marketplace lines, whose legal entity is the
+        -- third-party seller while AWS invoices and collects the payment. AWS's own entities
+        -- (Amazon Web Services, Inc., ... EMEA SARL, Amazon AWS Serviços Brasil, Amazon Internet
+        -- Services Pvt. Ltd., PT Amazon Web Services Indonesia) are named 'AWS', the same name as
+        -- ProviderName: FOCUS (and the official validator's BilledCost-C-005-C) reads ProviderName <>
+        -- InvoiceIssuerName as "a third party collects the payment". Another issuer (a reseller, the
+        -- AWS China operators) keeps its own name.
+        invoice_issuer as InvoiceIssuerName,
         -- ListCost: public on-demand cost for usage (tiered SKUs: AWS's own figure, not rate x qty);
         -- purchases at their (public) price; = BilledCost for tax/credits/refunds
         cast(case
@@ -211,7 +323,16 @@ mapped as (
                 public_on_demand_rate, unblended_rate,
                 case when usage_amount is null then unblended_cost end
             )
-            when charge_category = 'Usage' and not is_prior_refund then public_on_demand_rate
+            -- a CUR without the public rate (koku-nise's EC2 and Marketplace lines): the rate behind
+            -- ListCost, i.e. the unblended rate when ListCost is the unblended cost, else list cost /
+            -- quantity (FOCUS: ListUnitPrice MUST NOT be null for non-correction usage)
+            when charge_category = 'Usage' and not is_prior_refund then coalesce(
+                public_on_demand_rate,
+                case when coalesce(public_on_demand_cost, unblended_cost) = unblended_cost
+                    then unblended_rate end,
+                case when usage_amount > 0 and public_on_demand_cost >= 0
+                    then cast(public_on_demand_cost / usage_amount as decimal(38, 10)) end
+            )
             when charge_category = 'Purchase' and not is_prior_refund
                 then coalesce(unblended_rate, case when usage_amount is null then unblended_cost end)
         end as ListUnitPrice,
@@ -280,16 +401,22 @@ mapped as (
         x_source_file,
         x_source_row,
         x_load_id,
-        line_item_type as x_line_item_type,
         'source' as x_row_kind,
-        x_cur_version,
-        x_manifest_id,
-        usage_type as x_usage_type,
-        operation as x_operation,
-        public_on_demand_cost as x_public_on_demand_cost,
-        net_unblended_cost as x_net_unblended_cost,
-        cast(cost_category as json) as x_cost_categories,
+        -- x_delivery_id: the CUR assembly id (v1) / execution id (2.0) the row was delivered in
+        x_manifest_id as x_delivery_id,
+        -- x_extras: one JSON object of the CUR-only extras, NULL members left out (concat_ws skips
+        -- NULLs); money as exact decimal text; cost_category is already compact JSON object text
+        cast('{' || concat_ws(',',
+            '"line_item_type":' || to_json(line_item_type),
+            '"cur_version":' || to_json(x_cur_version),
+            '"usage_type":' || to_json(usage_type),
+            '"operation":' || to_json(operation),
+            '"public_on_demand_cost":"' || cast(public_on_demand_cost as varchar) || '"',
+            '"net_unblended_cost":"' || cast(net_unblended_cost as varchar) || '"',
+            '"cost_categories":' || cost_category
+        ) || '}' as json) as x_extras,
         -- helpers for the unused rows, dropped below
+        line_item_type,
         unused_amount,
         reservation_unused_quantity,
         unit_focus as pricing_unit
@@ -302,9 +429,14 @@ mapped as (
             coalesce(services.service_category, 'Other') as service_category,
             coalesce(services.service_subcategory, 'Other (Other)') as service_subcategory,
             regions.region_name,
-            -- PublisherName / ServiceProviderName: the seller (legal entity) for Marketplace rows
-            case when billing_entity = 'AWS Marketplace' then coalesce(legal_entity, 'AWS Marketplace')
-                else 'AWS' end as publisher,
+            -- PublisherName / ServiceProviderName (FOCUS 1.3: "the marketplace seller, not the
+            -- marketplace"): the seller (legal entity) on Marketplace rows, else AWS; AWS's own
+            -- entities named 'AWS' as in InvoiceIssuerName
+            case when is_marketplace and not coalesce(regexp_matches(
+                legal_entity, '^(PT )?(Amazon|AWS)( |$)', 'i'
+            ), false) then coalesce(legal_entity, 'AWS Marketplace') else 'AWS' end as publisher,
+            case when regexp_matches(issuer_entity, '^(PT )?(Amazon|AWS)( |$)', 'i') then 'AWS'
+                else issuer_entity end as invoice_issuer,
             'AWS' as host_provider,
             -- SkuId / SkuPriceId: not for tax, credits, discounts and refunds (FOCUS: null for Tax)
             case when charge_category in ('Usage', 'Purchase') and not is_prior_refund then sku end
@@ -314,32 +446,8 @@ mapped as (
             case when charge_category in ('Usage', 'Purchase') and not is_prior_refund then
                 case when sku is null or rate_code is null or starts_with(rate_code, sku)
                     then coalesce(rate_code, sku) else sku || '.' || rate_code end
-            end as sku_price_id,
-            -- PricingUnit in FOCUS UnitFormat: time units spelled out and plural after '-' (Hrs -> Hours,
-            -- GB-Mo -> GB-Months, Obj-Month -> Obj-Months), and inner '-' of a compound unit made a
-            -- space (Lambda-GB-Second -> Lambda GB-Seconds); the lookup has the common units done
-            coalesce(unit_known, case
-                when regexp_matches(unit_spelled, '^.+-.+-(Hours|Months|Seconds|Days)$') then
-                    replace(regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 1), '-', ' ')
-                    || '-' || regexp_extract(unit_spelled, '^(.+)-(Hours|Months|Seconds|Days)$', 2)
-                else unit_spelled
-            end) as unit_focus
-        from (
-            select
-                categorised.*,
-                units.unit_focus as unit_known,
-                case when units.unit_focus is null then
-                    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                        categorised.pricing_unit,
-                        '^(Hrs?|hours?|Hour)$', 'Hours'),
-                        '-(Hrs?|hrs?|Hour|hour|hours)$', '-Hours'),
-                        '-(Mo|mo|Month|month|months|Mos)$', '-Months'),
-                        '-(Second|second|seconds|Sec|sec)$', '-Seconds'),
-                        '-(Day|day|days)$', '-Days')
-                end as unit_spelled
-            from categorised
-            left join units on units.pricing_unit = categorised.pricing_unit
-        ) as categorised
+            end as sku_price_id
+        from unit_spelled as categorised
         left join services on services.product_code = categorised.product_code
         left join regions on regions.region_id = categorised.region_code
     ) as joined
@@ -367,7 +475,7 @@ expanded as (
     select
         *,
         unnest(
-            case when x_line_item_type in ('RIFee', 'SavingsPlanRecurringFee') and unused_amount <> 0
+            case when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') and unused_amount <> 0
                 then [false, true] else [false] end
         ) as is_unused
     from priced
@@ -414,7 +522,7 @@ final as (
 )
 
 select
-    * exclude (unused_amount, reservation_unused_quantity, pricing_unit, is_unused)
+    * exclude (line_item_type, unused_amount, reservation_unused_quantity, pricing_unit, is_unused)
     replace (
         case when ConsumedQuantity is not null then PricingUnit end as ConsumedUnit
     )

@@ -124,15 +124,10 @@ final as (
         src.x_source_file as x_source_file,
         src.x_source_row,
         src.x_load_id as x_load_id,
-        cast(null as varchar) as x_line_item_type,
         'source' as x_row_kind,
-        cast(null as varchar) as x_cur_version,
-        src.x_manifest_id as x_manifest_id,
-        cast(null as varchar) as x_usage_type,
-        cast(null as varchar) as x_operation,
-        cast(null as decimal(38, 10)) as x_public_on_demand_cost,
-        cast(null as decimal(38, 10)) as x_net_unblended_cost,
-        cast(null as json) as x_cost_categories
+        src.x_manifest_id as x_delivery_id,
+        -- provider extras: none beyond FOCUS for AWS's own FOCUS export
+        cast(null as json) as x_extras
     from src
     left join services on services.service_name = src.ServiceName
 )
