@@ -104,7 +104,8 @@ def build(warehouse: Path, rows: int) -> None:
     warehouse.unlink(missing_ok=True)
     settings = load_settings(env={}).override("project", "database", str(warehouse))
     settings = settings.override("project", "publish_dir", str(warehouse.parent / "published"))
-    pipeline.import_provider("aws",
+    pipeline.import_provider(
+        "aws",
         settings,
         bucket=str(export.root),
         prefix=export.prefix,

@@ -42,7 +42,11 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "azure": {
         # azure://<container>/<root> or a local directory with the same layout
         "container": (str, ""),
-        "export_name": (str, ""),
+        # the Cost Management exports forming one dataset (e.g. an ActualCost and an AmortizedCost
+        # export of one scope); [azure] alone is one dataset named after the first
+        "exports": (list, []),
+        # the type of exports written without manifest.json (older exports); manifests say it
+        "type": (str, ""),
         # SAS, account key or emulator connection string; else Azure's standard credential chain
         "connection_string": (str, ""),
         "storage_account": (str, ""),
@@ -61,6 +65,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws", "cur_version"): ("v1", "v2", "focus"),
+    ("azure", "type"): ("ActualCost", "AmortizedCost", "FocusCost"),
 }
 
 # [<provider>.exports.<name>] tables: several exports of one provider side by side. The keys an
@@ -68,7 +73,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 # ones (download_dir) nor secrets (connection_string, service_account_path).
 EXPORT_KEYS: dict[str, tuple[str, ...]] = {
     "aws": ("bucket", "prefix", "export_name", "cur_version", "region"),
-    "azure": ("container", "export_name", "storage_account"),
+    "azure": ("container", "exports", "type", "storage_account"),
     "gcp": ("project_id", "dataset", "table", "location", "lookback_days"),
 }
 
@@ -192,7 +197,13 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         if not isinstance(table, dict):
             raise ConfigError(f"[{section}] in {origin} must be a table")
         for key, raw in table.items():
-            if section in EXPORT_KEYS and key == "exports":
+            # [<section>.exports.<name>] tables; a section may also declare a plain `exports` key
+            # (azure: the list of exports forming its one dataset)
+            if (
+                section in EXPORT_KEYS
+                and key == "exports"
+                and (isinstance(raw, dict) or "exports" not in SCHEMA[section])
+            ):
                 exports[section] = _read_exports(section, raw, origin)
                 continue
             if key not in SCHEMA[section]:

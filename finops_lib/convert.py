@@ -23,7 +23,7 @@ import duckdb
 
 from finops_lib import build, db, sql
 from finops_lib.errors import FinopsError, InputError
-from finops_lib.export import FORMATS, _select
+from finops_lib.export import FORMATS, select_columns
 from finops_lib.sources.aws_cur.reader import bad_file, cur_plan, describe, unpack
 from finops_lib.spec import SUPPORTED_VERSIONS
 
@@ -128,7 +128,7 @@ def convert(
             con.execute("CREATE SCHEMA IF NOT EXISTS staging")
             build.create_staging(con)
             mapping = sql.load("focus/sources/aws_cur")
-            query = f"SELECT {_select(focus_version, fmt)} FROM (\n{mapping}\n) AS focus"  # noqa: S608 - spec names
+            query = f"SELECT {select_columns(focus_version, fmt)} FROM (\n{mapping}\n) AS focus"  # noqa: S608 - spec names
             options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
             try:
                 row = con.execute(

@@ -49,10 +49,6 @@ def select_columns(version: str, fmt: str) -> str:
     return ", ".join(parts)
 
 
-# The old private name, still imported by finops_lib/convert.py until it switches to select_columns.
-_select = select_columns
-
-
 def export(
     con: duckdb.DuckDBPyConnection,
     output: Path,

@@ -50,7 +50,11 @@ create table if not exists meta.source_totals (
 
 #: Columns renamed since the first, AWS-only version (old name -> new name), per table.
 _RENAMED = {
-    "load_state": {"cur_version": "format", "manifest_id": "delivery_id", "manifest_key": "location"},
+    "load_state": {
+        "cur_version": "format",
+        "manifest_id": "delivery_id",
+        "manifest_key": "location",
+    },
     "source_totals": {
         "manifest_id": "delivery_id",
         "unblended_cost": "billed_cost",
@@ -161,8 +165,7 @@ def record_load(
     )
     con.execute(
         "insert into meta.load_state values ($v, $e, $f, $p, $d, $k, $n, $r, now(), $l)",
-        scope
-        | {"f": fmt, "d": delivery_id, "k": location, "n": files, "r": rows, "l": load_id},
+        scope | {"f": fmt, "d": delivery_id, "k": location, "n": files, "r": rows, "l": load_id},
     )
 
 

@@ -51,7 +51,12 @@ def import_cur(
 def _flags(
     bucket: str | None, prefix: str | None, export_name: str | None, cur_version: str | None
 ) -> dict[str, str]:
-    given = {"bucket": bucket, "prefix": prefix, "export_name": export_name, "cur_version": cur_version}
+    given = {
+        "bucket": bucket,
+        "prefix": prefix,
+        "export_name": export_name,
+        "cur_version": cur_version,
+    }
     return {k: v for k, v in given.items() if v is not None}
 
 

@@ -1,4 +1,4 @@
-"""`finops generate`: deterministic demo billing exports in the real AWS layouts."""
+"""`finops generate`: deterministic demo billing exports in the real AWS and Azure layouts."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from rich.table import Table
 
 from finops_lib.cli.common import console
 from finops_lib.errors import ConfigError
+
+AZURE_FOLDER = "azure"  # the Azure container folder under the output
 
 
 def _cents(amount: str) -> str:
@@ -41,14 +43,42 @@ def generate(
     rows_per_file: Annotated[
         int, typer.Option(help="Split deliveries past this many rows.")
     ] = 1_000_000,
+    provider: Annotated[
+        str, typer.Option(help="Providers to write, comma separated: aws, azure.")
+    ] = "aws,azure",
+    azure_rows: Annotated[
+        int, typer.Option(help="Azure usage rows per dataset across the months.")
+    ] = 6_000,
 ) -> None:
-    """Write deterministic demo AWS exports (CUR v1 and CUR 2.0) with their expected totals."""
-    from finops_lib.demo import generate_aws
-
+    """Write deterministic demo exports with their expected totals: AWS (CUR v1 and CUR 2.0 under
+    OUTPUT/cur-v1, OUTPUT/cur-v2) and Azure Cost Management (EA, MCA and FocusCost datasets in a
+    container folder, OUTPUT/azure)."""
+    providers = tuple(p.strip() for p in provider.split(",") if p.strip())
+    unknown = [p for p in providers if p not in ("aws", "azure")]
+    if unknown or not providers:
+        raise ConfigError(
+            f"unknown provider {unknown[0] if unknown else provider!r}", hint="use aws and/or azure"
+        )
     flavours = tuple(flavour or ("v1", "v2"))
     if bad := [f for f in flavours if f not in ("v1", "v2")]:
         raise ConfigError(f"unknown flavour {bad[0]!r}", hint="use v1 or v2")
     periods = tuple(p.strip() for p in months.split(",") if p.strip())
+    if "aws" in providers:
+        _generate_aws(output, rows, seed, periods, flavours, rows_per_file)
+    if "azure" in providers:
+        _generate_azure(output / AZURE_FOLDER, azure_rows, seed, periods)
+
+
+def _generate_aws(
+    output: Path,
+    rows: int,
+    seed: int,
+    periods: tuple[str, ...],
+    flavours: tuple[str, ...],
+    rows_per_file: int,
+) -> None:
+    from finops_lib.demo import generate_aws
+
     start = time.perf_counter()
     restated = 0.9 if len(periods) else 0.0  # the older delivery of the last month
     expected_rows = int(rows * (1 + restated / max(1, len(periods)))) * len(flavours)
@@ -90,3 +120,31 @@ def generate(
         console.print(
             f"{fl}: --bucket {export.root} --prefix {export.prefix} --export-name {export.name}"
         )
+
+
+def _generate_azure(output: Path, rows: int, seed: int, periods: tuple[str, ...]) -> None:
+    from finops_lib.demo import generate_azure
+
+    start = time.perf_counter()
+    with console.status(f"writing Azure exports for {', '.join(periods)}..."):
+        result = generate_azure(output, rows=rows, seed=seed, months=periods)
+    table = Table(
+        title=f"Azure expected totals (latest runs), written in {time.perf_counter() - start:.1f} s"
+    )
+    for col in ("dataset", "period", "billing account", "currency", "rows", "billed", "effective"):
+        table.add_column(col, justify="right" if col in ("rows", "billed", "effective") else "left")
+    for name, ds in result.expected["datasets"].items():
+        for period, t in ds["periods"].items():
+            table.add_row(
+                f"{name} ({ds['agreement']})",
+                period,
+                t["billing_account_id"].rsplit("/", 1)[-1],
+                t["currency"],
+                f"{t['rows']:,}",
+                _cents(t["billed_cost"]),
+                _cents(t["effective_cost"]),
+            )
+    console.print(table)
+    for ds in result.datasets.values():
+        flags = " ".join(f"--export-name {e}" for e in ds.exports)
+        console.print(f"azure {ds.name}: finops azure import --container {ds.container} {flags}")

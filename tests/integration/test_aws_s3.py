@@ -121,7 +121,8 @@ def _import_all(db_path: Path, bucket_for, tmp: Path, **kw) -> list:
         "v2": ("exports", "demo-cur2"),
     }.items():
         out.append(
-            import_provider("aws",
+            import_provider(
+                "aws",
                 s,
                 bucket=bucket_for(flavour),
                 prefix=prefix,
@@ -242,8 +243,13 @@ def test_real_sample_matches_a_plain_read_of_the_manifest_files(
     world: dict, tmp_path: Path
 ) -> None:
     s = _settings(tmp_path / "s.duckdb", tmp_path / "dl")
-    result = import_provider("aws",
-        s, bucket="s3://sample-cur", prefix="my-prefix", export_name="my-report", cur_version="v1"
+    result = import_provider(
+        "aws",
+        s,
+        bucket="s3://sample-cur",
+        prefix="my-prefix",
+        export_name="my-report",
+        cur_version="v1",
     )
     assert [x.period for x in result.loaded] == ["2018-08"]
     manifest = json.loads(
@@ -263,8 +269,13 @@ def test_real_sample_matches_a_plain_read_of_the_manifest_files(
 def test_missing_bucket_is_an_input_error(world: dict, tmp_path: Path) -> None:
     s = _settings(tmp_path / "x.duckdb", tmp_path / "dl")
     with pytest.raises(InputError, match="does not exist"):
-        import_provider("aws",
-            s, bucket="s3://no-such-bucket", prefix="cur", export_name="demo-cur", cur_version="v1"
+        import_provider(
+            "aws",
+            s,
+            bucket="s3://no-such-bucket",
+            prefix="cur",
+            export_name="demo-cur",
+            cur_version="v1",
         )
 
 
@@ -279,7 +290,12 @@ def test_missing_credentials_is_an_input_error_without_secrets(
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     s = _settings(tmp_path / "x.duckdb", tmp_path / "dl")
     with pytest.raises(InputError, match="credentials") as info:
-        import_provider("aws",
-            s, bucket="s3://demo-billing", prefix="cur", export_name="demo-cur", cur_version="v1"
+        import_provider(
+            "aws",
+            s,
+            bucket="s3://demo-billing",
+            prefix="cur",
+            export_name="demo-cur",
+            cur_version="v1",
         )
     assert "testing-secret" not in str(info.value)

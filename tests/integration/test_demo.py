@@ -24,6 +24,7 @@ def demo_run(tmp_path_factory):
         "OPEN_FINOPS_PROJECT_PUBLISH_DIR": str(work / "published"),
         "OPEN_FINOPS_PROJECT_REPORTS_DIR": str(work / "reports"),
         "OPEN_FINOPS_AWS_DOWNLOAD_DIR": str(work / "downloads"),
+        "OPEN_FINOPS_AZURE_DOWNLOAD_DIR": str(work / "downloads"),
     }
     result = subprocess.run(
         [
@@ -52,13 +53,21 @@ def test_demo_exits_zero_and_prints_a_summary(demo_run):
     assert "reconciliation:" in result.stdout and "0 with a difference" in result.stdout
 
 
-def test_demo_leaves_a_focus_table_with_both_exports(demo_run):
+def test_demo_leaves_a_focus_table_with_every_export_of_both_providers(demo_run):
     work, _ = demo_run
     con = duckdb.connect(str(work / "finops.duckdb"), read_only=True)
     rows = con.execute(
-        "select x_export_name, count(*) from focus.cost_and_usage group by 1 order by 1"
+        "select x_provider, x_export_name, count(*) from focus.cost_and_usage"
+        " group by 1, 2 order by 1, 2"
     ).fetchall()
-    assert len(rows) == 2 and all(n > 1000 for _, n in rows), rows
+    assert [(p, e) for p, e, _ in rows] == [
+        ("AWS", "demo-cur"),
+        ("AWS", "demo-cur2"),
+        ("Azure", "demo-ea"),
+        ("Azure", "demo-focus"),
+        ("Azure", "demo-mca"),
+    ]
+    assert all(n > 1000 for _, _, n in rows), rows
 
 
 def test_every_metabase_card_runs_on_the_published_parquet(demo_run):

@@ -126,7 +126,8 @@ def imported_once(generated, tmp_path_factory: pytest.TempPathFactory) -> Path:
     export = generated.exports["v1"]
     tmp = tmp_path_factory.mktemp("imported")
     shutil.copytree(export.root, tmp / "bucket")
-    result = import_provider("aws",
+    result = import_provider(
+        "aws",
         _settings(tmp),
         bucket=str(tmp / "bucket"),
         prefix=export.prefix,
@@ -158,7 +159,8 @@ def good(generated, imported_once: Path, tmp_path: Path) -> dict:
 
 def _reimport(good: dict) -> None:
     e = good["export"]
-    import_provider("aws",
+    import_provider(
+        "aws",
         good["settings"],
         bucket=str(good["bucket"]),
         prefix=e.prefix,
@@ -202,7 +204,8 @@ def test_expected_totals_and_amortized_from_the_generator(generated, good: dict)
 def test_force_reloads_and_rerun_skips(good: dict) -> None:
     e = good["export"]
     before = _snapshot(good["db"])
-    again = import_provider("aws",
+    again = import_provider(
+        "aws",
         good["settings"],
         bucket=str(good["bucket"]),
         prefix=e.prefix,
@@ -210,7 +213,8 @@ def test_force_reloads_and_rerun_skips(good: dict) -> None:
         cur_version="v1",
     )
     assert again.loaded == [] and len(again.skipped) == len(MONTHS)
-    forced = import_provider("aws",
+    forced = import_provider(
+        "aws",
         good["settings"],
         bucket=str(good["bucket"]),
         prefix=e.prefix,
@@ -298,7 +302,8 @@ def test_malformed_manifest_json(good: dict) -> None:
 
 def test_missing_local_bucket(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        import_provider("aws",
+        import_provider(
+            "aws",
             _settings(tmp_path),
             bucket=str(tmp_path / "nope"),
             prefix="p",
@@ -323,8 +328,8 @@ def test_v1_zip_with_leading_slash_keys_and_map_packing(tmp_path: Path) -> None:
     }
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
-    result = import_provider("aws",
-        s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
+    result = import_provider(
+        "aws", s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
     )
     assert [x.period for x in result.loaded] == ["2023-06"]
     exp_sum, exp_rows, exp_cc = duckdb.execute(
@@ -370,7 +375,8 @@ def test_aws_focus_export_parquet(tmp_path: Path) -> None:
         )
     )
     s = _settings(tmp_path)
-    result = import_provider("aws",
+    result = import_provider(
+        "aws",
         s,
         bucket=str(tmp_path / "bucket"),
         prefix="fx",
@@ -445,8 +451,8 @@ def test_amounts_parse_exactly_on_both_decimal_paths(tmp_path: Path) -> None:
     manifest = {"assemblyId": "asm-1", "reportKeys": ["pre/rep/20230601-20230701/asm-1/rep-1.csv"]}
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
-    import_provider("aws",
-        s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
+    import_provider(
+        "aws", s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
     )
     con = db.connect(s.database, read_only=True)
     try:
@@ -466,7 +472,12 @@ def test_an_amount_that_is_not_a_number_names_the_file(tmp_path: Path) -> None:
     (period_dir / "rep-Manifest.json").write_text(json.dumps(manifest))
     s = _settings(tmp_path)
     with pytest.raises(InputError, match=r"rep-1\.csv.*1,5") as err:
-        import_provider("aws",
-            s, bucket=str(tmp_path / "bucket"), prefix="pre", export_name="rep", cur_version="v1"
+        import_provider(
+            "aws",
+            s,
+            bucket=str(tmp_path / "bucket"),
+            prefix="pre",
+            export_name="rep",
+            cur_version="v1",
         )
     assert "does not fit the column's type" in (err.value.hint or "")

@@ -63,7 +63,8 @@ def test_convert_reconciles_and_matches_the_warehouse(
         .override("project", "publish_dir", str(tmp_path / "published"))
         .override("aws", "download_dir", str(tmp_path / "dl"))
     )
-    import_provider("aws",
+    import_provider(
+        "aws",
         settings,
         bucket=str(export.root),
         prefix=export.prefix,

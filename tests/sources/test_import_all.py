@@ -112,4 +112,4 @@ def test_nothing_configured_says_what_to_set(
         monkeypatch.delenv(name, raising=False)
     assert main(["--database", str(tmp_path / "w.duckdb"), "import"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no aws export is configured" in err[0]
+    assert len(err) == 1 and "export is configured" in err[0] and "aws" in err[0]

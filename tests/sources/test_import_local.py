@@ -101,8 +101,14 @@ def _snapshot(tmp: Path) -> tuple:
 
 
 def _import(tmp: Path, bucket: Path, **kw):
-    return import_provider("aws",
-        _settings(tmp), bucket=str(bucket), prefix="p", export_name="r", cur_version="v1", **kw
+    return import_provider(
+        "aws",
+        _settings(tmp),
+        bucket=str(bucket),
+        prefix="p",
+        export_name="r",
+        cur_version="v1",
+        **kw,
     )
 
 
@@ -162,7 +168,9 @@ def test_truncated_gzip(good: Path, tmp_path: Path) -> None:
     _restate_and_expect_error(good, tmp_path, {"r-1.csv.gz": data[: len(data) // 2]}, "r-1.csv.gz")
     # AWS re-delivers the file complete: a plain re-run loads it
     (good / "p/r/20240101-20240201/a2/r-1.csv.gz").write_bytes(data)
-    assert [(x.export, x.period, x.rows) for x in _import(tmp_path, good).loaded] == [("r", "2024-01", 2000)]
+    assert [(x.export, x.period, x.rows) for x in _import(tmp_path, good).loaded] == [
+        ("r", "2024-01", 2000)
+    ]
     assert _snapshot(tmp_path)[0] == [("r", "2024-01", "a2", 2000)]
 
 
@@ -251,8 +259,8 @@ def test_focus_export(tmp_path: Path) -> None:
         )
     )
     s = _settings(tmp_path)
-    result = import_provider("aws",
-        s, bucket=str(bucket), prefix="fx", export_name="focus1", cur_version="focus"
+    result = import_provider(
+        "aws", s, bucket=str(bucket), prefix="fx", export_name="focus1", cur_version="focus"
     )
     assert (result.loaded[0].export, result.loaded[0].period) == ("focus1", "2024-09")
     expected = duckdb.execute(
@@ -277,7 +285,8 @@ def test_focus_export(tmp_path: Path) -> None:
 def test_sample_copy_in_place(tmp_path: Path) -> None:
     bucket = tmp_path / "b"
     shutil.copytree(SAMPLE, bucket)
-    result = import_provider("aws",
+    result = import_provider(
+        "aws",
         _settings(tmp_path),
         bucket=str(bucket),
         prefix="my-prefix",
@@ -287,7 +296,8 @@ def test_sample_copy_in_place(tmp_path: Path) -> None:
     )
     assert result.rows > 0
     with pytest.raises(InputError, match="2019-01"):
-        import_provider("aws",
+        import_provider(
+            "aws",
             _settings(tmp_path),
             bucket=str(bucket),
             prefix="my-prefix",
@@ -353,7 +363,9 @@ def test_source_row_follows_file_order_across_parallel_chunks(tmp_path: Path) ->
         files[name] = out.read_bytes()
     _deliver_v1(bucket, "a1", files)
     result = _import(tmp_path, bucket)
-    assert [(x.export, x.period, x.rows) for x in result.loaded] == [("r", "2024-01", sum(sizes.values()))]
+    assert [(x.export, x.period, x.rows) for x in result.loaded] == [
+        ("r", "2024-01", sum(sizes.values()))
+    ]
     con = db.connect(tmp_path / "w.duckdb", read_only=True)
     try:
         rows = con.execute(

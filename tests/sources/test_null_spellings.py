@@ -60,8 +60,9 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 def _write_parquet(path: Path, rows: list[list[str]]) -> Path:
     """Every column a string column, as a writer that knows no types would leave them."""
-    cols = list(zip(*rows, strict=True))
-    pq.write_table(pa.table({h: pa.array(c, pa.string()) for h, c in zip(HEADER, cols)}), path)
+    cols = zip(*rows, strict=True)
+    table = {h: pa.array(c, pa.string()) for h, c in zip(HEADER, cols, strict=True)}
+    pq.write_table(pa.table(table), path)
     return path
 
 

@@ -50,8 +50,13 @@ def _settings(tmp: Path):
 
 
 def _import(tmp: Path):
-    return import_provider("aws",
-        _settings(tmp), bucket=str(tmp / "bucket"), prefix="p", export_name="r", cur_version="v1"
+    return import_provider(
+        "aws",
+        _settings(tmp),
+        bucket=str(tmp / "bucket"),
+        prefix="p",
+        export_name="r",
+        cur_version="v1",
     )
 
 

@@ -21,6 +21,12 @@ from finops_lib.errors import FinopsError
 # One hand-written violation per rule: (overrides of one extra row, the rule that must catch it).
 VIOLATIONS: list[tuple[dict, str]] = [
     ({"ChargeCategory": "usage"}, "FOCUS-1.2/ChargeCategory/allowed-values"),
+    ({"ConsumedUnit": "Hrs"}, "FOCUS-1.2/ConsumedUnit/unit-format"),
+    ({"PricingUnit": "GB-Mo"}, "FOCUS-1.2/PricingUnit/unit-format"),
+    (
+        {**USED, "CommitmentDiscountQuantity": 1, "CommitmentDiscountUnit": "days"},
+        "FOCUS-1.2/CommitmentDiscountUnit/unit-format",
+    ),
     ({"ChargeClass": "correction"}, "FOCUS-1.2/ChargeClass/allowed-values"),
     ({"ChargeFrequency": "Monthly"}, "FOCUS-1.2/ChargeFrequency/allowed-values"),
     ({"PricingCategory": "On-Demand"}, "FOCUS-1.2/PricingCategory/allowed-values"),

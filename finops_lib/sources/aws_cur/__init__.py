@@ -89,7 +89,9 @@ class CurExport:
     @property
     def where(self) -> str:
         """``s3://bucket/prefix/name`` or the local folder, for messages."""
-        return "/".join(p for p in (self.bucket.rstrip("/"), self.prefix.strip("/"), self.export_name) if p)
+        return "/".join(
+            p for p in (self.bucket.rstrip("/"), self.prefix.strip("/"), self.export_name) if p
+        )
 
     def store(self) -> Store:
         """The bucket (opened now: credentials are resolved by boto3's chain when used)."""
@@ -177,7 +179,12 @@ class AwsProvider:
             ]
         keys = ("bucket", "prefix", "export_name", "cur_version", "region")
         cfg = {k: settings.get("aws", k) for k in keys}
-        given = {"bucket": bucket, "prefix": prefix, "export_name": export_name, "cur_version": cur_version}
+        given = {
+            "bucket": bucket,
+            "prefix": prefix,
+            "export_name": export_name,
+            "cur_version": cur_version,
+        }
         cfg |= {k: v for k, v in given.items() if v is not None}
         if not flags and not (cfg["bucket"] and cfg["export_name"]):
             return []
@@ -188,7 +195,8 @@ class AwsProvider:
             )
         if not cfg["bucket"]:
             raise InputError(
-                "no bucket given", hint="pass --bucket s3://NAME (or a directory) or set [aws].bucket"
+                "no bucket given",
+                hint="pass --bucket s3://NAME (or a directory) or set [aws].bucket",
             )
         return [_export(cfg["export_name"], cfg, download_dir, "[aws]")]
 

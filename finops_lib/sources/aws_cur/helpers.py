@@ -127,7 +127,13 @@ def parse_v1_manifest(
             hint="is this a CUR v1 manifest? for Data Exports use --cur-version v2 or focus",
         )
     return Delivery(
-        provider, export_name, period, str(manifest_id), "v1", key, tuple(strip_key(k) for k in keys)
+        provider,
+        export_name,
+        period,
+        str(manifest_id),
+        "v1",
+        key,
+        tuple(strip_key(k) for k in keys),
     )
 
 

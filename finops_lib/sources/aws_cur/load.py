@@ -100,7 +100,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, plan: Plan, meta: dict, 
     stream = arrow_source(plan.arrow, plan.columns) if plan.arrow is not None else None
     try:
         if stream is not None:
-            con.register(ARROW_VIEW, stream)
+            con.register(ARROW_VIEW, stream.capsule)
         row = con.execute(
             f"insert into {table} by name select\n  {plan.select}\nfrom {plan.source}",  # noqa: S608 - quoted idents
             meta,
@@ -116,9 +116,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, plan: Plan, meta: dict, 
     return int(row[0]) if row else 0
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, files: Files, ctx: LoadContext
-) -> int:
+def load(con: duckdb.DuckDBPyConnection, delivery: Delivery, files: Files, ctx: LoadContext) -> int:
     """Replace one period's raw rows inside the caller's transaction; returns the rows loaded.
 
     Raises:

@@ -8,7 +8,7 @@ import re
 import threading
 import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,8 +146,8 @@ class CsvStream:
         return self._reader.__arrow_c_stream__(requested_schema)
 
     def close(self) -> None:
-        """Release the stream, the CSV reader and the file; idempotent. Call it after the
-        statement and after ``con.unregister`` (a registered view keeps the capsule alive)."""
+        """Release the stream, the CSV reader and the file; idempotent. Call it once the statement
+        has run (or failed), before or after ``con.unregister``."""
         self._stop.set()
         self._capsule = self._reader = None  # a stream nobody took over is released here
         batches = self._batches()
@@ -166,7 +166,7 @@ class CsvStream:
 
 def _numbered_batches(
     path: Path, names: list[str], schema: Any, stop: threading.Event
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """The batches of :class:`CsvStream` (a function, not a method: nothing refers back to the
     stream object, so the generator ends as soon as whoever reads it releases it)."""
     import numpy as np
@@ -222,9 +222,10 @@ def describe(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> list[tup
 def bad_file(label: str, exc: Exception) -> InputError:
     """The one-line error for a file that does not read (``exc`` from DuckDB, Arrow or the OS).
 
-    Keeps the first line of what went wrong, without the Python traceback DuckDB appends when the
-    Arrow stream failed (``... Detail: Python exception: Traceback ...``) nor its ``arrow_scan``
-    prefix: ``cannot read <label>: IOError: Truncated compressed stream``.
+    Keeps what went wrong in one line: without the Python traceback DuckDB appends when the Arrow
+    stream failed (``... Detail: Python exception: Traceback ...``) nor its ``arrow_scan`` prefix
+    (``cannot read <label>: IOError: Truncated compressed stream``), and with the reason DuckDB's
+    CSV reader gives on a later line (not UTF-8, no CSV dialect found) instead of the file's path.
     """
     reason = _reason(exc)
     hint = (
@@ -232,6 +233,8 @@ def bad_file(label: str, exc: Exception) -> InputError:
     )
     if "Conversion Error" in reason:
         hint = "a value does not fit the column's type; check the file's format and --cur-version"
+    elif "not utf-8" in reason.lower():
+        hint = "AWS writes CUR files in UTF-8: re-encode the file (or have it re-delivered)"
     return InputError(f"cannot read {label}: {reason}", hint=hint)
 
 
@@ -239,6 +242,9 @@ _TRACEBACK = re.compile(
     r"(?:\s*Detail:)?\s*Python exception:\s*Traceback \(most recent call last\):"
 )
 _ARROW_SCAN = re.compile(r"^(?:Invalid Input Error: )?arrow_scan: get_next failed\(\):\s*")
+_SNIFFING = re.compile(r"^(.*?: )?Error when sniffing file ")
+_CSV_LINE = re.compile(r"CSV Error on Line: \d+$")
+_REPEATED = re.compile(r"\b(\w+: )\1+")  # Arrow's "IOError: IOError: ..."
 
 
 def _reason(exc: Exception) -> str:
@@ -250,9 +256,15 @@ def _reason(exc: Exception) -> str:
         text = text[: match.start()].strip().rstrip(".")
         if not _ARROW_SCAN.sub("", text) and inner:
             text = inner[-1]  # the traceback's last line: "OSError: ..."
-    text = _ARROW_SCAN.sub("", text)
-    lines = text.splitlines()
-    return (lines[0].strip() if lines else "")[:200] or type(exc).__name__
+    lines = [line.strip() for line in _ARROW_SCAN.sub("", text).splitlines()]
+    first, rest = (lines[0], [line for line in lines[1:] if line]) if lines else ("", [])
+    sniffing = _SNIFFING.match(first)
+    if sniffing and rest:  # the path is the label's; the next line says what failed
+        first = (sniffing[1] or "") + rest[0]
+    elif _CSV_LINE.search(first):
+        why = [line for line in rest if not line.startswith("Original Line:")]
+        first = f"{first}: {why[0]}" if why else first
+    return _REPEATED.sub(r"\1", first)[:200] or type(exc).__name__
 
 
 _WIDE_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
@@ -341,12 +353,13 @@ def cur_plan(
 ) -> Plan:
     """The plan mapping a CUR v1 / CUR 2.0 file's columns to ``raw_aws.cur``.
 
-    Canonical columns get their declared type (cast from the text of a CSV file or of a parquet
-    string column with the :data:`NULL_SPELLINGS` as NULL, from other parquet types as typed); v1 ``resourceTags/*``, ``costCategory/*`` and ``product/*`` are packed into JSON object
-    text; CUR 2.0 maps are serialised to the same JSON text, and the canonical ``product_*``
-    attributes are taken out of its ``product`` map; other columns are kept as VARCHAR under their
-    snake_case name. ``meta`` values become ``$x_*`` parameters. ``numbered``: add ``x_source_row``
-    (the file is then read in order, see :func:`relation`).
+    Canonical columns get their declared type: text (CSV, a parquet string column) is cast with
+    the :data:`NULL_SPELLINGS` as NULL, other parquet types as typed; v1 ``resourceTags/*``,
+    ``costCategory/*`` and ``product/*`` are packed into JSON object text; CUR 2.0 maps are
+    serialised to the same JSON text, and the canonical ``product_*`` attributes are taken out of
+    its ``product`` map; other columns are kept as VARCHAR under their snake_case name. ``meta``
+    values become ``$x_*`` parameters. ``numbered``: add ``x_source_row`` (the file is then read in
+    order, see :func:`relation`).
 
     Raises:
         InputError: a required column is missing.
@@ -468,6 +481,3 @@ def check_numbering(
             "row numbering of the load went wrong (x_source_row)",
             hint="this is a bug; the load was rolled back, please report it",
         )
-
-
-_bad_file = bad_file  # the old name, until pipeline.py stops importing it
