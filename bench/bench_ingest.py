@@ -90,7 +90,7 @@ def batches():
     for f in files:
         plan = cur_plan(f, describe(con, f, f.name), f.name, meta, numbered=False)
         sql = f"SELECT {{plan.select}} FROM {{plan.source}}"
-        yield from con.execute(sql, meta).fetch_record_batch(100_000)
+        yield from con.execute(sql, meta | plan.params).fetch_record_batch(100_000)
 p = dlt.pipeline(pipeline_name="bench_ingest", destination=dlt.destinations.duckdb({db!r}),
                  dataset_name="staging_bench", pipelines_dir={dl!r})
 p.run(dlt.resource(batches(), name="cur", write_disposition="append"))

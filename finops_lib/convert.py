@@ -50,7 +50,16 @@ def _raw_view(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
     for i, path in enumerate(files):
         var = f"finops_file_{i}"
         con.execute(f"SET VARIABLE {var} = $v", {"v": path.name})
-        plan = cur_plan(path, describe(con, path, path.name), path.name, {}, numbered=False)
+        plan = cur_plan(
+            path,
+            describe(con, path, path.name),
+            path.name,
+            {},
+            numbered=False,
+            ref=lambda name, i=i: f"getvariable('{name}_{i}')",
+        )
+        for name, value in plan.params.items():  # the path and column types, as variables
+            con.execute(f"SET VARIABLE {name}_{i} = $v", {"v": value})
         selects.append(
             f"SELECT {plan.select},\n  getvariable('{var}') AS x_source_file\nFROM {plan.source}"
         )

@@ -76,7 +76,7 @@ def _read(path: Path, how: str) -> list[dict]:
     try:
         if stream is not None:
             con.register(ARROW_VIEW, stream.capsule)
-        rel = con.execute(f"SELECT {plan.select} FROM {plan.source}", META)  # noqa: S608
+        rel = con.execute(f"SELECT {plan.select} FROM {plan.source}", META | plan.params)  # noqa: S608
         names = [d[0] for d in rel.description]
         rows = [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
     except duckdb.Error as exc:

@@ -103,7 +103,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, plan: Plan, meta: dict, 
             con.register(ARROW_VIEW, stream.capsule)
         row = con.execute(
             f"insert into {table} by name select\n  {plan.select}\nfrom {plan.source}",  # noqa: S608 - quoted idents
-            meta,
+            meta | plan.params,
         ).fetchone()
     except (duckdb.Error, OSError, ArrowException) as exc:
         raise bad_file(key, exc) from None

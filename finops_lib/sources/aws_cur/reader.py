@@ -8,7 +8,7 @@ import re
 import threading
 import weakref
 import zipfile
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,17 @@ def is_parquet(path: Path) -> bool:
     return ".parquet" in path.name.lower()
 
 
-def relation(path: Path, types: dict[str, str] | None = None, *, numbered: bool = False) -> str:
+def _bound(name: str) -> str:
+    return "$" + name
+
+
+def relation(
+    path: Path,
+    types: dict[str, str] | None = None,
+    *,
+    numbered: bool = False,
+    ref: Callable[[str], str] = _bound,
+) -> str:
     """The DuckDB table function reading ``path`` (CSV imports stream through :func:`arrow_source`).
 
     Parquet is read as typed by its writer (``numbered``: with its ``file_row_number``). CSV is read
@@ -59,16 +69,27 @@ def relation(path: Path, types: dict[str, str] | None = None, *, numbered: bool 
     of a silent one-column fallback of the sniffer) and, when ``types`` is given, with exactly those
     columns and types (:func:`cur_plan` reads every column as text and casts it itself); without
     ``types`` every column is VARCHAR (what :func:`describe` uses to read the header).
+
+    The path and the column types are never written into the SQL: they are the parameters
+    :func:`relation_params` gives, referred to as ``$finops_path`` / ``$finops_columns`` (``ref``
+    names them otherwise, e.g. ``getvariable(...)`` in a view, which cannot take parameters).
     """
-    lit = sql_literal(str(path))
+    path_ref = ref("finops_path")
     if is_parquet(path):
         extra = ", file_row_number=true" if numbered else ""
-        return f"read_parquet({lit}, hive_partitioning=false{extra})"
+        return f"read_parquet({path_ref}, hive_partitioning=false{extra})"
     dialect = "header=true, delim=',', quote='\"', escape='\"'"
     if types is None:
-        return f"read_csv({lit}, {dialect}, all_varchar=true)"
-    cols = ", ".join(f"{sql_literal(n)}: {sql_literal(t)}" for n, t in types.items())
-    return f"read_csv({lit}, {dialect}, auto_detect=false, columns={{{cols}}})"
+        return f"read_csv({path_ref}, {dialect}, all_varchar=true)"
+    return f"read_csv({path_ref}, {dialect}, auto_detect=false, columns={ref('finops_columns')})"
+
+
+def relation_params(path: Path, types: dict[str, str] | None = None) -> dict[str, object]:
+    """The values :func:`relation`'s SQL refers to (bind them, or set them as variables)."""
+    params: dict[str, object] = {"finops_path": str(path)}
+    if types is not None and not is_parquet(path):
+        params["finops_columns"] = dict(types)
+    return params
 
 
 #: The name a CSV file's Arrow stream is registered under for its insert (:func:`arrow_source`).
@@ -213,7 +234,10 @@ def sql_literal(text: str) -> str:
 def describe(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> list[tuple[str, str]]:
     """``(name, type)`` of the file's columns; a corrupt or unreadable file -> InputError."""
     try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {relation(path)}").fetchall()  # noqa: S608 - path is a quoted literal
+        rows = con.execute(
+            f"DESCRIBE SELECT * FROM {relation(path)}",  # noqa: S608 - the path is bound
+            relation_params(path),
+        ).fetchall()
     except duckdb.Error as exc:
         raise bad_file(label, exc) from None
     return [(r[0], r[1]) for r in rows]
@@ -341,6 +365,7 @@ class Plan:
     extras: dict[str, str]
     arrow: Path | None = None  # a CSV file to register as ARROW_VIEW (arrow_source) for the insert
     columns: list[tuple[str, str]] = field(default_factory=list)  # the file's, for arrow_source
+    params: dict[str, object] = field(default_factory=dict)  # what ``source`` refers to (bound)
 
 
 def cur_plan(
@@ -350,6 +375,7 @@ def cur_plan(
     meta: dict[str, object],
     *,
     numbered: bool = True,
+    ref: Callable[[str], str] = _bound,
 ) -> Plan:
     """The plan mapping a CUR v1 / CUR 2.0 file's columns to ``raw_aws.cur``.
 
@@ -418,8 +444,9 @@ def cur_plan(
     if arrow:
         return Plan(",\n  ".join(parts), ARROW_VIEW, extras, arrow=path, columns=columns)
     text = {name: "VARCHAR" for name, _ in columns}
-    source = relation(path, text if csv else None, numbered=numbered)
-    return Plan(",\n  ".join(parts), source, extras)
+    types = text if csv else None
+    source = relation(path, types, numbered=numbered, ref=ref)
+    return Plan(",\n  ".join(parts), source, extras, params=relation_params(path, types))
 
 
 def focus_plan(
@@ -458,7 +485,9 @@ def focus_plan(
     parts.append(f"{row_number_sql(path)} AS x_source_row")
     if arrow:
         return Plan(",\n  ".join(parts), ARROW_VIEW, extras, arrow=path, columns=columns)
-    return Plan(",\n  ".join(parts), relation(path, numbered=True), extras)
+    return Plan(
+        ",\n  ".join(parts), relation(path, numbered=True), extras, params=relation_params(path)
+    )
 
 
 def check_numbering(

@@ -19,6 +19,7 @@ from finops_lib.sources.aws_cur.reader import (
     focus_plan,
     is_parquet,
     relation,
+    relation_params,
     row_number_sql,
     sql_literal,
 )
@@ -109,7 +110,7 @@ def cost_plan(
     select = ",\n  ".join(parts)
     if arrow:
         return Plan(select, ARROW_VIEW, extras, arrow=path, columns=columns)
-    return Plan(select, relation(path, numbered=True), extras)
+    return Plan(select, relation(path, numbered=True), extras, params=relation_params(path))
 
 
 def azure_focus_plan(
