@@ -13,6 +13,7 @@ Differences from an import: no manifest, no load state, no source totals; ``x_so
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import uuid
@@ -40,6 +41,11 @@ class ConvertResult:
     focus_version: str
 
 
+def _variable(name: str, *, suffix: int) -> str:
+    """The SQL reading the DuckDB variable ``<name>_<suffix>`` (a view cannot take parameters)."""
+    return f"getvariable('{name}_{suffix}')"
+
+
 def _raw_view(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
     """``raw_aws.cur`` as a view over the files: the import's normalising SELECT per file.
 
@@ -56,7 +62,7 @@ def _raw_view(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
             path.name,
             {},
             numbered=False,
-            ref=lambda name, i=i: f"getvariable('{name}_{i}')",
+            ref=functools.partial(_variable, suffix=i),
         )
         for name, value in plan.params.items():  # the path and column types, as variables
             con.execute(f"SET VARIABLE {name}_{i} = $v", {"v": value})
