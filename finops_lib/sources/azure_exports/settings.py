@@ -93,6 +93,7 @@ ALIASES: dict[str, str] = {
     "pay_g_cost_in_billing_currency": "payg_cost_in_billing_currency",
     "pay_g_cost_in_usd": "payg_cost_in_usd",
     "invoice_section": "invoice_section_name",  # EA: InvoiceSection
+    "resource_group_name": "resource_group",  # MCA: resourceGroupName
 }
 
 #: Columns a cost file must have (after aliases), or the import is refused.
