@@ -60,6 +60,8 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "service_account_path": (str, ""),
         "api_endpoint": (str, ""),
         "lookback_days": (int, 3),
+        # a local JSONL / Parquet extract of the export table (a file or folder) instead of BigQuery
+        "extract": (str, ""),
     },
 }
 
@@ -74,7 +76,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 EXPORT_KEYS: dict[str, tuple[str, ...]] = {
     "aws": ("bucket", "prefix", "export_name", "cur_version", "region"),
     "azure": ("container", "exports", "type", "storage_account"),
-    "gcp": ("project_id", "dataset", "table", "location", "lookback_days"),
+    "gcp": ("project_id", "dataset", "table", "location", "lookback_days", "extract"),
 }
 
 

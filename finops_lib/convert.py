@@ -26,6 +26,7 @@ from finops_lib import build, db, sql
 from finops_lib.errors import FinopsError, InputError
 from finops_lib.export import FORMATS, select_columns
 from finops_lib.sources.aws_cur.reader import bad_file, cur_plan, describe, unpack
+from finops_lib.sources.aws_cur.settings import CANONICAL_COLUMNS
 from finops_lib.spec import SUPPORTED_VERSIONS
 
 CUR_VERSIONS = ("v1", "v2")
@@ -69,6 +70,11 @@ def _raw_view(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
         selects.append(
             f"SELECT {plan.select},\n  getvariable('{var}') AS x_source_file\nFROM {plan.source}"
         )
+    # the canonical columns a file lacks, as typed NULLs (no rows come from this branch)
+    nulls = ", ".join(
+        f"CAST(NULL AS {t}) AS {sql.quote_ident(c)}" for c, t in CANONICAL_COLUMNS.items()
+    )
+    selects.append(f"SELECT {nulls} WHERE false")
     union = "\nUNION ALL BY NAME\n".join(selects)
     con.execute("CREATE SCHEMA IF NOT EXISTS raw_aws")
     con.execute(

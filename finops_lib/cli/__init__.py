@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from finops_lib.cli import aws, azure, demo, demo_run, focus, imports, report, serve, validate
+from finops_lib.cli import aws, azure, demo, demo_run, focus, gcp, imports, report, serve, validate
 from finops_lib.cli.common import State, console, err_console
 from finops_lib.config import load_settings
 from finops_lib.errors import FinopsError
@@ -29,6 +29,7 @@ app.command("import")(imports.import_cmd)
 app.command("show-state")(imports.show_state)
 app.add_typer(aws.app, name="aws")
 app.add_typer(azure.app, name="azure")
+app.add_typer(gcp.app, name="gcp")
 app.add_typer(focus.app, name="focus")
 app.add_typer(report.app, name="report")
 app.command("validate")(validate.validate)

@@ -5,74 +5,9 @@
 -- (resource_tags, cost_category) are JSON object text (docs/CONTRACTS.md).
 -- Targets: FOCUS 1.2 (+1.3 columns) via queries/focus/sources/aws_cur.sql.
 with source as (
+    -- raw_aws.cur always holds every canonical column, typed (finops_lib/sources/aws_cur/settings.py
+    -- CANONICAL_COLUMNS, the one list; `finops focus convert` adds the ones a file lacks as NULLs)
     select * from raw_aws.cur
-    union all by name
-    -- every column read below, typed as docs/CONTRACTS.md declares them: a column an export lacks
-    -- becomes a typed NULL here instead of an error (no rows come from this branch)
-    select
-        cast(null as varchar) as bill_bill_type,
-        cast(null as varchar) as bill_billing_entity,
-        cast(null as varchar) as bill_invoicing_entity,
-        cast(null as varchar) as bill_invoice_id,
-        cast(null as varchar) as bill_payer_account_id,
-        cast(null as varchar) as bill_payer_account_name,
-        cast(null as timestamptz) as bill_billing_period_start_date,
-        cast(null as timestamptz) as bill_billing_period_end_date,
-        cast(null as varchar) as line_item_line_item_type,
-        cast(null as varchar) as line_item_line_item_description,
-        cast(null as timestamptz) as line_item_usage_start_date,
-        cast(null as timestamptz) as line_item_usage_end_date,
-        cast(null as varchar) as line_item_usage_account_id,
-        cast(null as varchar) as line_item_usage_account_name,
-        cast(null as varchar) as line_item_product_code,
-        cast(null as varchar) as line_item_usage_type,
-        cast(null as varchar) as line_item_operation,
-        cast(null as varchar) as line_item_availability_zone,
-        cast(null as varchar) as line_item_resource_id,
-        cast(null as varchar) as line_item_legal_entity,
-        cast(null as varchar) as line_item_currency_code,
-        cast(null as decimal(38, 10)) as line_item_usage_amount,
-        cast(null as decimal(38, 10)) as line_item_unblended_rate,
-        cast(null as decimal(38, 10)) as line_item_unblended_cost,
-        cast(null as decimal(38, 10)) as line_item_net_unblended_cost,
-        cast(null as varchar) as product_sku,
-        cast(null as varchar) as product_product_family,
-        cast(null as varchar) as product_instance_type,
-        cast(null as varchar) as product_region_code,
-        cast(null as varchar) as product_region,
-        cast(null as varchar) as product_product_name,
-        cast(null as varchar) as product_operating_system,
-        cast(null as varchar) as product_storage_class,
-        cast(null as varchar) as pricing_term,
-        cast(null as varchar) as pricing_unit,
-        cast(null as varchar) as pricing_rate_code,
-        cast(null as varchar) as pricing_rate_id,
-        cast(null as decimal(38, 10)) as pricing_public_on_demand_rate,
-        cast(null as decimal(38, 10)) as pricing_public_on_demand_cost,
-        cast(null as varchar) as reservation_reservation_a_r_n,
-        cast(null as decimal(38, 10)) as reservation_effective_cost,
-        cast(null as decimal(38, 10)) as reservation_unused_amortized_upfront_fee_for_billing_period,
-        cast(null as decimal(38, 10)) as reservation_unused_recurring_fee,
-        cast(null as decimal(38, 10)) as reservation_unused_quantity,
-        cast(null as decimal(38, 10)) as reservation_amortized_upfront_fee_for_billing_period,
-        cast(null as decimal(38, 10)) as reservation_recurring_fee_for_usage,
-        cast(null as varchar) as savings_plan_savings_plan_a_r_n,
-        -- koku-nise writes `savingsPlan/SavingsPlanArn` (AWS: `SavingsPlanARN`), loaded as ..._arn
-        cast(null as varchar) as savings_plan_savings_plan_arn,
-        cast(null as decimal(38, 10)) as savings_plan_savings_plan_effective_cost,
-        cast(null as decimal(38, 10)) as savings_plan_total_commitment_to_date,
-        cast(null as decimal(38, 10)) as savings_plan_used_commitment,
-        cast(null as varchar) as resource_tags,
-        cast(null as varchar) as cost_category,
-        cast(null as varchar) as x_provider,
-        cast(null as varchar) as x_export_name,
-        cast(null as varchar) as x_cur_version,
-        cast(null as varchar) as x_billing_period,
-        cast(null as varchar) as x_manifest_id,
-        cast(null as varchar) as x_source_file,
-        cast(null as bigint) as x_source_row,
-        cast(null as varchar) as x_load_id
-    where false
 ),
 
 renamed as (
@@ -135,9 +70,7 @@ renamed as (
         cast(reservation_unused_recurring_fee as decimal(38, 10)) as reservation_unused_recurring_fee,
         cast(reservation_unused_quantity as decimal(38, 10)) as reservation_unused_quantity,
         -- savings plans
-        coalesce(
-            nullif(savings_plan_savings_plan_a_r_n, ''), nullif(savings_plan_savings_plan_arn, '')
-        ) as savings_plan_arn,
+        nullif(savings_plan_savings_plan_a_r_n, '') as savings_plan_arn,
         cast(savings_plan_savings_plan_effective_cost as decimal(38, 10)) as savings_plan_effective_cost,
         cast(savings_plan_total_commitment_to_date as decimal(38, 10)) as savings_plan_total_commitment,
         cast(savings_plan_used_commitment as decimal(38, 10)) as savings_plan_used_commitment,

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from aws_raw import add_column, create_raw, insert
+from aws_raw import create_raw, insert
 
 from finops_lib import build as build_module
 from finops_lib import db
@@ -664,10 +664,11 @@ def test_usage_without_a_public_rate_takes_the_rate_behind_list_cost(
     assert (cheaper["ListUnitPrice"], cheaper["ListCost"]) == (D("0.125"), D("0.25"))
 
 
-def test_savings_plan_arn_in_nise_spelling_is_read(con: duckdb.DuckDBPyConnection) -> None:
-    add_column(con, "savings_plan_savings_plan_arn")
-    (row,) = focus(
-        con,
-        {**COVERED, "savings_plan_savings_plan_a_r_n": None, "savings_plan_savings_plan_arn": SP},
-    )
-    assert (row["CommitmentDiscountId"], row["PricingCategory"]) == (SP, "Committed")
+def test_savings_plan_arn_in_nise_spelling_is_read() -> None:
+    """koku-nise writes ``savingsPlan/SavingsPlanArn``: the loader reads it as the canonical
+    ``..._a_r_n`` column (AWS's ``SavingsPlanARN``), so the mapping sees one column."""
+    from finops_lib.sources.aws_cur.helpers import classify_column
+
+    for spelling in ("savingsPlan/SavingsPlanArn", "savingsPlan/SavingsPlanARN"):
+        assert classify_column(spelling) == ("savings_plan_savings_plan_a_r_n", None)
+    assert classify_column("lineItem/ResourceId") == ("line_item_resource_id", None)

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from finops_lib.errors import InputError
 from finops_lib.sources import Delivery
-from finops_lib.sources.aws_cur.settings import V1_MAP_CATEGORIES
+from finops_lib.sources.aws_cur.settings import CANONICAL_COLUMNS, V1_MAP_CATEGORIES
 
 _V1_PERIOD = re.compile(r"^(\d{4})(\d{2})01-(\d{8})$")
 _V2_PERIOD = re.compile(r"^(?:BILLING_PERIOD|billing_period)=(\d{4}-\d{2})$")
@@ -47,7 +47,12 @@ def classify_column(name: str) -> tuple[str, str | None]:
             return target, to_snake(rest)
         if target is not None:
             return target, rest
-    return to_snake(name), None
+    snake = to_snake(name)
+    # AWS writes ARN in capitals (``SavingsPlanARN`` -> ``..._a_r_n``, as its own parquet does);
+    # third-party deliveries (koku-nise) write ``SavingsPlanArn``: the same canonical column
+    if snake.endswith("_arn") and snake.removesuffix("arn") + "a_r_n" in CANONICAL_COLUMNS:
+        return snake.removesuffix("arn") + "a_r_n", None
+    return snake, None
 
 
 def strip_key(key: str) -> str:

@@ -1,0 +1,48 @@
+"""`finops gcp` sub-commands: import the Cloud Billing export (BigQuery or a local extract), show
+load state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from finops_lib.cli.imports import Force, Periods, run_import, show_state
+from finops_lib.periods import parse_period
+
+app = typer.Typer(
+    help="Import the GCP Cloud Billing export (BigQuery, or a JSONL/Parquet extract).",
+    no_args_is_help=True,
+)
+
+Extract = Annotated[
+    str | None,
+    typer.Option(
+        "--extract", help="A local JSONL/Parquet extract of the export table (file or folder)."
+    ),
+]
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    extract: Extract = None,
+    period: Periods = None,
+    force: Force = False,
+) -> None:
+    """Load every new or changed invoice month of the GCP export(s) exactly once, then rebuild FOCUS."""
+    flags = {"extract": extract} if extract else {}
+    run_import(
+        ctx,
+        "GCP billing data",
+        providers=["gcp"],
+        periods=[parse_period(p) for p in period] if period else None,
+        force=force,
+        **flags,
+    )
+
+
+@app.command("show-state")
+def show_state_cmd(ctx: typer.Context) -> None:
+    """Show what is loaded for GCP: export, invoice month, delivery id, rows, loaded at."""
+    show_state(ctx, provider="gcp")
