@@ -14,7 +14,7 @@ from finops_lib.errors import InputError
 from finops_lib.sources import Delivery, LoadContext
 from finops_lib.sources.gcp_billing import reader
 from finops_lib.sources.gcp_billing.settings import TABLE
-from finops_lib.sources.gcp_billing.source import Month, bad_file, file_schema, scan
+from finops_lib.sources.gcp_billing.source import Month, bad_file, file_schema, scan, scan_params
 
 ARROW_VIEW = "__gcp_billing_rows"
 ROW = "__x_source_row"
@@ -39,13 +39,14 @@ def _insert(
     row: str,
     meta: dict[str, object],
     month: Month,
+    bound: dict[str, object] | None = None,
 ) -> int:
     metas = ", ".join(f"${k} AS {k}" for k in meta)
     sql = (
         f"INSERT INTO {TABLE} BY NAME SELECT\n  {reader.select_list(schema)},\n  {metas},\n"  # noqa: S608
         f"  CAST({row} AS BIGINT) AS x_source_row\nFROM {relation}\nWHERE {reader.month_filter(schema)}"
     )
-    params = meta | {"month": month.month, "max_time": month.max_text}
+    params = meta | {"month": month.month, "max_time": month.max_text} | (bound or {})
     got = con.execute(sql, params).fetchone()
     return int(got[0]) if got else 0
 
@@ -91,10 +92,11 @@ def load_files(
             total += _insert(
                 con,
                 schema,
-                f"(SELECT * FROM {scan(path)})",
+                f"(SELECT * FROM {scan(path)})",  # noqa: S608 - the path is bound
                 "ordinality",
                 meta,
-                month,  # noqa: S608 - fixed names
+                month,
+                scan_params(path),
             )
         except duckdb.Error as exc:
             raise bad_file(path, exc) from None

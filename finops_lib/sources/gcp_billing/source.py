@@ -97,11 +97,16 @@ def extract_files(extract: str) -> list[Path]:
 
 
 def scan(path: Path) -> str:
-    """The DuckDB table function reading one extract file, rows numbered (``ordinality``)."""
-    lit = "'" + str(path).replace("'", "''") + "'"
+    """The DuckDB table function reading one extract file, rows numbered (``ordinality``); the
+    path is the bound parameter ``$finops_path`` (:func:`scan_params`)."""
     if path.name.lower().endswith(PARQUET_SUFFIXES):
-        return f"read_parquet({lit}) WITH ORDINALITY"
-    return f"read_json({lit}, format='newline_delimited', sample_size=-1) WITH ORDINALITY"
+        return "read_parquet($finops_path) WITH ORDINALITY"
+    return "read_json($finops_path, format='newline_delimited', sample_size=-1) WITH ORDINALITY"
+
+
+def scan_params(path: Path) -> dict[str, object]:
+    """The values :func:`scan` refers to."""
+    return {"finops_path": str(path)}
 
 
 def file_schema(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Schema:
@@ -111,7 +116,11 @@ def file_schema(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Schema:
         InputError: the file does not read (truncated, not JSON lines / Parquet), naming it.
     """
     try:
-        return con.sql(f"SELECT * FROM {scan(path)} LIMIT 0").to_arrow_table().schema  # noqa: S608
+        return (
+            con.execute(f"SELECT * FROM {scan(path)} LIMIT 0", scan_params(path))  # noqa: S608
+            .to_arrow_table()
+            .schema
+        )
     except duckdb.Error as exc:
         raise bad_file(path, exc) from None
 
@@ -150,7 +159,8 @@ class ExtractSource:
                 try:
                     found = con.execute(
                         f"SELECT CAST(invoice.month AS VARCHAR), max(CAST(export_time AS TIMESTAMPTZ)),"  # noqa: S608
-                        f" count(*) FROM {scan(path)} GROUP BY 1 ORDER BY 1"
+                        f" count(*) FROM {scan(path)} GROUP BY 1 ORDER BY 1",
+                        scan_params(path),
                     ).fetchall()
                 except duckdb.Error as exc:
                     raise bad_file(path, exc) from None
