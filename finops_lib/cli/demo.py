@@ -1,4 +1,4 @@
-"""`finops generate`: deterministic demo billing exports in the real AWS and Azure layouts."""
+"""`finops generate`: deterministic demo billing exports in the real AWS, Azure and GCP layouts."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from finops_lib.cli.common import console
 from finops_lib.errors import ConfigError
 
 AZURE_FOLDER = "azure"  # the Azure container folder under the output
+GCP_FOLDER = "gcp"  # the GCP extract (and its expected totals) under the output
 
 
 def _cents(amount: str) -> str:
@@ -44,20 +45,23 @@ def generate(
         int, typer.Option(help="Split deliveries past this many rows.")
     ] = 1_000_000,
     provider: Annotated[
-        str, typer.Option(help="Providers to write, comma separated: aws, azure.")
-    ] = "aws,azure",
+        str, typer.Option(help="Providers to write, comma separated: aws, azure, gcp.")
+    ] = "aws,azure,gcp",
     azure_rows: Annotated[
         int, typer.Option(help="Azure usage rows per dataset across the months.")
     ] = 6_000,
+    gcp_rows: Annotated[int, typer.Option(help="GCP usage rows across the months.")] = 2_000,
 ) -> None:
     """Write deterministic demo exports with their expected totals: AWS (CUR v1 and CUR 2.0 under
     OUTPUT/cur-v1, OUTPUT/cur-v2) and Azure Cost Management (EA, MCA and FocusCost datasets in a
-    container folder, OUTPUT/azure)."""
+    container folder, OUTPUT/azure) and a GCP detailed billing export extract (nested Parquet,
+    OUTPUT/gcp)."""
     providers = tuple(p.strip() for p in provider.split(",") if p.strip())
-    unknown = [p for p in providers if p not in ("aws", "azure")]
+    unknown = [p for p in providers if p not in ("aws", "azure", "gcp")]
     if unknown or not providers:
         raise ConfigError(
-            f"unknown provider {unknown[0] if unknown else provider!r}", hint="use aws and/or azure"
+            f"unknown provider {unknown[0] if unknown else provider!r}",
+            hint="use aws, azure and/or gcp",
         )
     flavours = tuple(flavour or ("v1", "v2"))
     if bad := [f for f in flavours if f not in ("v1", "v2")]:
@@ -67,6 +71,8 @@ def generate(
         _generate_aws(output, rows, seed, periods, flavours, rows_per_file)
     if "azure" in providers:
         _generate_azure(output / AZURE_FOLDER, azure_rows, seed, periods)
+    if "gcp" in providers:
+        _generate_gcp(output / GCP_FOLDER, gcp_rows, seed, periods)
 
 
 def _generate_aws(
@@ -148,3 +154,30 @@ def _generate_azure(output: Path, rows: int, seed: int, periods: tuple[str, ...]
     for ds in result.datasets.values():
         flags = " ".join(f"--export-name {e}" for e in ds.exports)
         console.print(f"azure {ds.name}: finops azure import --container {ds.container} {flags}")
+
+
+def _generate_gcp(output: Path, rows: int, seed: int, periods: tuple[str, ...]) -> None:
+    from finops_lib.demo import generate_gcp
+
+    start = time.perf_counter()
+    with console.status(f"writing the GCP billing export extract for {', '.join(periods)}..."):
+        result = generate_gcp(output, rows=rows, seed=seed, months=periods)
+    table = Table(
+        title=f"GCP expected totals (by invoice month), written in {time.perf_counter() - start:.1f} s"
+    )
+    for col in ("export", "period", "billing account", "rows", "cost", "credits", "effective"):
+        table.add_column(
+            col, justify="left" if col in ("export", "period", "billing account") else "right"
+        )
+    for period, t in result.expected["periods"].items():
+        table.add_row(
+            result.name,
+            period,
+            t["billing_account_id"],
+            f"{t['rows']:,}",
+            _cents(t["cost"]),
+            _cents(t["credits"]),
+            _cents(t["effective_cost"]),
+        )
+    console.print(table)
+    console.print(f"gcp {result.name}: finops gcp import --extract {result.extract}")

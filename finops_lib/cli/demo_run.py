@@ -1,7 +1,8 @@
 """`finops demo`: the whole chain on generated sample exports, as a new user first sees it.
 
 generate -> import (AWS: CUR v1 from one organisation, CUR 2.0 from another; Azure: an EA and an
-MCA dataset of ActualCost + AmortizedCost exports and a FocusCost export) -> FOCUS build ->
+MCA dataset of ActualCost + AmortizedCost exports and a FocusCost export; GCP: a detailed billing
+export extract) -> FOCUS build ->
 conformance + reconciliation -> render reports -> summary. Each import publishes the read-only
 snapshot after its build, so the reports read the newest data.
 """
@@ -26,18 +27,27 @@ if TYPE_CHECKING:
     from finops_lib.config import Settings
     from finops_lib.demo import Export
     from finops_lib.demo.azure import Dataset
+    from finops_lib.demo.gcp import GeneratedGcp
 
 DEMO_ROWS = 60_000
 DEMO_AZURE_ROWS = 3_000  # usage rows per Azure dataset: Azure adds a few seconds to the demo
 DEMO_SEED = 7
+DEMO_GCP_ROWS = 2_000  # GCP usage rows across the months: about a second of the demo
 AZURE_FOLDER = "azure"  # the Azure container folder under --output
+GCP_FOLDER = "gcp"  # the GCP extract (and its expected totals) under --output
 
 
-def _demo_settings(settings: Settings, aws: Iterable[Export], azure: Iterable[Dataset]) -> Settings:
-    """The settings with the demo's exports as their ``[aws.exports.<name>]`` and
-    ``[azure.exports.<name>]`` tables (what a finops.toml would hold), so that one import loads
-    every export and builds and publishes once. One import per export through the providers'
-    flags (``--bucket``, ``--container``...) builds and publishes after each: 5 times, 7-8 s each."""
+def _demo_settings(
+    settings: Settings,
+    aws: Iterable[Export],
+    azure: Iterable[Dataset],
+    gcp: Iterable[GeneratedGcp] = (),
+) -> Settings:
+    """The settings with the demo's exports as their ``[aws.exports.<name>]``,
+    ``[azure.exports.<name>]`` and ``[gcp.exports.<name>]`` tables (what a finops.toml would hold),
+    so that one import loads every export and builds and publishes once. One import per export
+    through the providers' flags (``--bucket``, ``--container``, ``--extract``...) builds and
+    publishes after each: 6 times, 7-8 s each."""
     aws_tables = {
         e.name: {
             "bucket": str(e.root),
@@ -57,7 +67,11 @@ def _demo_settings(settings: Settings, aws: Iterable[Export], azure: Iterable[Da
         }
         for ds in azure
     }
-    return replace(settings, exports={**settings.exports, "aws": aws_tables, "azure": azure_tables})
+    gcp_tables = {g.name: {"extract": str(g.extract)} for g in gcp}
+    return replace(
+        settings,
+        exports={**settings.exports, "aws": aws_tables, "azure": azure_tables, "gcp": gcp_tables},
+    )
 
 
 def demo(
@@ -70,7 +84,7 @@ def demo(
 ) -> None:
     """Run the whole demo on generated sample exports: import, FOCUS, validate, reports."""
     from finops_lib import checks, pipeline
-    from finops_lib.demo import generate_aws, generate_azure
+    from finops_lib.demo import generate_aws, generate_azure, generate_gcp
     from finops_lib.reconcile import reconcile
 
     settings = state(ctx).settings
@@ -83,13 +97,15 @@ def demo(
         generated = generate_aws(output, rows=rows, seed=DEMO_SEED)
     with console.status("generating Azure Cost Management exports (EA, MCA, FocusCost)..."):
         azure = generate_azure(output / AZURE_FOLDER, rows=DEMO_AZURE_ROWS, seed=DEMO_SEED)
+    with console.status("generating a GCP detailed billing export extract..."):
+        gcp = generate_gcp(output / GCP_FOLDER, rows=DEMO_GCP_ROWS, seed=DEMO_SEED)
     timings["generate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    with console.status("importing the AWS and Azure exports...") as status:
+    with console.status("importing the AWS, Azure and GCP exports...") as status:
         result = pipeline.import_all(
-            _demo_settings(settings, generated.exports.values(), azure.datasets.values()),
-            providers=["aws", "azure"],
+            _demo_settings(settings, generated.exports.values(), azure.datasets.values(), [gcp]),
+            providers=["aws", "azure", "gcp"],
             force=True,
             progress=lambda msg: status.update(f"importing: {msg}"),
         )

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from finops_lib.demo import quirks
 from finops_lib.demo.azure import generate_azure
 from finops_lib.demo.catalog import organisation
+from finops_lib.demo.gcp import generate_gcp
 from finops_lib.demo.rows import Month, MonthGenerator, iso
 from finops_lib.demo.writers import V1Writer, V2Writer, money_str
 
@@ -233,4 +234,11 @@ def deliver_restatement(root: Path, flavour: str, period: str, seed: int) -> dic
     return totals
 
 
-__all__ = ["Export", "GeneratedExports", "deliver_restatement", "generate_aws", "generate_azure"]
+__all__ = [
+    "Export",
+    "GeneratedExports",
+    "deliver_restatement",
+    "generate_aws",
+    "generate_azure",
+    "generate_gcp",
+]

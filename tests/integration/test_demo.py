@@ -53,7 +53,7 @@ def test_demo_exits_zero_and_prints_a_summary(demo_run):
     assert "reconciliation:" in result.stdout and "0 with a difference" in result.stdout
 
 
-def test_demo_leaves_a_focus_table_with_every_export_of_both_providers(demo_run):
+def test_demo_leaves_a_focus_table_with_every_export_of_the_three_providers(demo_run):
     work, _ = demo_run
     con = duckdb.connect(str(work / "finops.duckdb"), read_only=True)
     rows = con.execute(
@@ -66,6 +66,7 @@ def test_demo_leaves_a_focus_table_with_every_export_of_both_providers(demo_run)
         ("Azure", "demo-ea"),
         ("Azure", "demo-focus"),
         ("Azure", "demo-mca"),
+        ("GCP", "demo-gcp"),
     ]
     assert all(n > 1000 for _, _, n in rows), rows
 
