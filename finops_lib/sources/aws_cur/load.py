@@ -20,14 +20,12 @@ from finops_lib.errors import InputError
 from finops_lib.sources import Delivery, LoadContext
 from finops_lib.sources.aws_cur.helpers import safe_local_path
 from finops_lib.sources.aws_cur.reader import (
-    ARROW_VIEW,
     Plan,
-    arrow_source,
-    bad_file,
     check_numbering,
     cur_plan,
     describe,
     focus_plan,
+    insert_plan,
     unpack,
 )
 from finops_lib.sources.aws_cur.settings import RAW_SCHEMA
@@ -91,31 +89,6 @@ def _plans(
     return plans
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, plan: Plan, meta: dict, key: str) -> int:
-    """One file's ``INSERT``; a CSV's Arrow stream is closed and unregistered whatever happens,
-    so that nothing of it outlives the statement (a stream left to the interpreter's exit
-    aborted the process with ``PyGILState_Release``)."""
-    from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
-
-    stream = arrow_source(plan.arrow, plan.columns) if plan.arrow is not None else None
-    try:
-        if stream is not None:
-            con.register(ARROW_VIEW, stream.capsule)
-        row = con.execute(
-            f"insert into {table} by name select\n  {plan.select}\nfrom {plan.source}",  # noqa: S608 - quoted idents
-            meta | plan.params,
-        ).fetchone()
-    except (duckdb.Error, OSError, ArrowException) as exc:
-        raise bad_file(key, exc) from None
-    finally:
-        if stream is not None:
-            try:
-                con.unregister(ARROW_VIEW)
-            finally:
-                stream.close()
-    return int(row[0]) if row else 0
-
-
 def load(con: duckdb.DuckDBPyConnection, delivery: Delivery, files: Files, ctx: LoadContext) -> int:
     """Replace one period's raw rows inside the caller's transaction; returns the rows loaded.
 
@@ -140,7 +113,7 @@ def load(con: duckdb.DuckDBPyConnection, delivery: Delivery, files: Files, ctx: 
         {"v": delivery.provider, "e": delivery.export, "p": delivery.period},
     )
     counts = [
-        (key, _insert(con, table, plan, meta, key))
+        (key, insert_plan(con, table, plan, meta, key))
         for (plan, meta), (key, _) in zip(plans, files, strict=True)
     ]
     check_numbering(con, table, ctx.load_id, counts)

@@ -510,3 +510,39 @@ def check_numbering(
             "row numbering of the load went wrong (x_source_row)",
             hint="this is a bug; the load was rolled back, please report it",
         )
+
+
+def insert_plan(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    plan: Plan,
+    meta: dict[str, object],
+    key: str,
+    error: Callable[[str, Exception], FinopsError] = bad_file,
+) -> int:
+    """One file's ``INSERT INTO <table> BY NAME SELECT <plan>``; rows inserted.
+
+    A CSV's Arrow stream is registered as a bare C-stream capsule, then unregistered and closed
+    whatever happens, so nothing of it outlives the statement (a pyarrow reader left to the
+    interpreter's exit aborted the process with ``PyGILState_Release``). A failure becomes
+    ``error(key, exc)``, one line naming the file.
+    """
+    from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
+
+    stream = arrow_source(plan.arrow, plan.columns) if plan.arrow is not None else None
+    try:
+        if stream is not None:
+            con.register(ARROW_VIEW, stream.capsule)
+        row = con.execute(
+            f"insert into {table} by name select\n  {plan.select}\nfrom {plan.source}",  # noqa: S608 - quoted idents
+            meta | plan.params,
+        ).fetchone()
+    except (duckdb.Error, OSError, ArrowException) as exc:
+        raise error(key, exc) from None
+    finally:
+        if stream is not None:
+            try:
+                con.unregister(ARROW_VIEW)
+            finally:
+                stream.close()
+    return int(row[0]) if row else 0

@@ -17,11 +17,10 @@ from finops_lib import state
 from finops_lib.errors import InputError
 from finops_lib.sources import Delivery, LoadContext
 from finops_lib.sources.aws_cur.reader import (
-    ARROW_VIEW,
     Plan,
-    arrow_source,
     check_numbering,
     describe,
+    insert_plan,
 )
 from finops_lib.sources.azure_exports.helpers import Run
 from finops_lib.sources.azure_exports.reader import azure_focus_plan, bad_blob, cost_plan
@@ -109,30 +108,6 @@ def _plan(
     return COST_TABLE, cost_plan(path, cols, blob.key, meta), meta
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, plan: Plan, meta: dict, key: str) -> int:
-    """One file's ``INSERT``; a CSV's Arrow stream is closed and unregistered whatever happens
-    (a stream left to the interpreter's exit aborts the process, see the AWS loader)."""
-    from pyarrow import ArrowException
-
-    stream = arrow_source(plan.arrow, plan.columns) if plan.arrow is not None else None
-    try:
-        if stream is not None:
-            con.register(ARROW_VIEW, stream.capsule)
-        row = con.execute(
-            f"insert into {table} by name select\n  {plan.select}\nfrom {plan.source}",  # noqa: S608 - quoted idents
-            meta | plan.params,
-        ).fetchone()
-    except (duckdb.Error, OSError, ArrowException) as exc:
-        raise bad_blob(key, exc) from None
-    finally:
-        if stream is not None:
-            try:
-                con.unregister(ARROW_VIEW)
-            finally:
-                stream.close()
-    return int(row[0]) if row else 0
-
-
 def load(con: duckdb.DuckDBPyConnection, delivery: Delivery, files: Files, ctx: LoadContext) -> int:
     """Replace the dataset's period in ``raw_azure.cost`` and ``raw_azure.focus`` inside the
     caller's transaction; returns the rows loaded.
@@ -160,7 +135,7 @@ def load(con: duckdb.DuckDBPyConnection, delivery: Delivery, files: Files, ctx: 
         )
     counts: dict[str, list[tuple[str, int]]] = {COST_TABLE: [], FOCUS_TABLE: []}
     for table, plan, meta, blob in plans:
-        n = _insert(con, table, plan, meta, blob.key)
+        n = insert_plan(con, table, plan, meta, blob.key, bad_blob)
         if blob.rows is not None and n != blob.rows:
             raise InputError(
                 f"blob {blob.key} holds {n:,} rows but {blob.run.location} says {blob.rows:,}",
