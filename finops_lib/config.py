@@ -63,7 +63,19 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         # a local JSONL / Parquet extract of the export table (a file or folder) instead of BigQuery
         "extract": (str, ""),
     },
+    "alerts": {
+        # notification URLs in apprise's form (slack://, msteams://, mailto://, json://, ...);
+        # secrets belong in OPEN_FINOPS_ALERTS_URLS, not in the file
+        "urls": (list, []),
+        # where the reports are served or kept, for the link in each alert (default: reports_dir)
+        "report_url": (str, ""),
+    },
 }
+
+# Sections whose shape is a tree of tables (rules, budgets) rather than flat keys. They are read
+# as they are and validated by the module that owns them (allocation, budgets), which names the
+# offending rule or budget.
+TREE_SECTIONS = ("allocation", "budgets")
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws", "cur_version"): ("v1", "v2", "focus"),
@@ -87,9 +99,18 @@ class Settings:
     values: dict[str, dict[str, Any]]
     exports: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     source: Path | None = None
+    trees: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
+
+    def tree(self, section: str) -> dict[str, Any]:
+        """A :data:`TREE_SECTIONS` section as read (``{}`` when absent); its owner validates it."""
+        return self.trees.get(section, {})
+
+    def with_tree(self, section: str, value: dict[str, Any]) -> Settings:
+        """A copy with one tree section replaced (the demo passes its rules this way)."""
+        return Settings(self.values, self.exports, self.source, {**self.trees, section: value})
 
     def section_exports(self, section: str) -> dict[str, dict[str, Any]]:
         """The ``[<section>.exports.<name>]`` tables, each completed from ``[<section>]``."""
@@ -106,7 +127,7 @@ class Settings:
             return self
         values = {s: dict(v) for s, v in self.values.items()}
         values[section][key] = _coerce(section, key, value, origin="command-line flag")
-        return Settings(values, self.exports, self.source)
+        return Settings(values, self.exports, self.source, self.trees)
 
     @property
     def database(self) -> Path:
@@ -189,12 +210,18 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
 
     values = {s: {k: d for k, (_, d) in keys.items()} for s, keys in SCHEMA.items()}
     exports: dict[str, dict[str, dict[str, Any]]] = {}
+    trees: dict[str, dict[str, Any]] = {}
     origin = str(file_path) if file_path else "config"
     for section, table in data.items():
+        if section in TREE_SECTIONS:
+            if not isinstance(table, dict):
+                raise ConfigError(f"[{section}] in {origin} must be a table")
+            trees[section] = table
+            continue
         if section not in SCHEMA:
             raise ConfigError(
                 f"unknown section [{section}] in {origin}",
-                hint=f"known sections: {', '.join(SCHEMA)}",
+                hint=f"known sections: {', '.join([*SCHEMA, *TREE_SECTIONS])}",
             )
         if not isinstance(table, dict):
             raise ConfigError(f"[{section}] in {origin} must be a table")
@@ -234,7 +261,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         for cfg in tables.values():
             for key in EXPORT_KEYS[section]:
                 cfg.setdefault(key, values[section][key])
-    return Settings(values, exports, file_path)
+    return Settings(values, exports, file_path, trees)
 
 
 def _read_exports(section: str, raw: Any, origin: str) -> dict[str, dict[str, Any]]:
