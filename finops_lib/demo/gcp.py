@@ -6,12 +6,14 @@ structs and ``[{key, value}]`` label lists) and written as Parquet with nested t
 invoice month, in ``<out>/gcp_billing_export_resource_v1_<account>/`` (the ``extract`` folder);
 ``<out>/expected_totals.json`` sits outside it so the extract reader never sees it.
 
-What the data carries: usage of a few services in three projects (labels, project labels, system
-labels), committed use discount credits (``COMMITTED_USAGE_DISCOUNT``) with the monthly CUD fee SKU
-(``Commitment v1: ...``) as its own row, sustained use discount credits, a promotion credit, a tax row
-per month, usage at 03:00 UTC on the 1st of the next month invoiced in the month (Google's invoice
-months are Pacific time), and a late correction of the first month (negative cost, later
-``export_time``).
+What the data carries, over 13 invoice months (2025-10 .. 2026-10, as the AWS and Azure demo):
+usage of a few services in three projects (labels, project labels, system labels), Spot /
+preemptible N2 cores (at least one row a month), committed use discount credits
+(``COMMITTED_USAGE_DISCOUNT``, covering all of the N2 core usage they apply to in the commitment's
+region) with the commitment's monthly fee SKU (``Commitment v1: ...``) as its own row, partly used,
+sustained use discount credits, a promotion credit, a tax row per month, usage at 03:00 UTC on the
+1st of the next month invoiced in the month (Google's invoice months are Pacific time), and a late
+correction of the first month (negative cost, later ``export_time``).
 
 Money: every amount is a whole number of 1/64 dollars (``TICK``), so its 6-place decimal is exact and
 the float64 BigQuery writes holds it exactly. Expected totals are computed from those integers
@@ -31,7 +33,22 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-DEFAULT_MONTHS = ("2026-08", "2026-09", "2026-10")
+# 13 invoice months, as the AWS and Azure demo
+DEFAULT_MONTHS = (
+    "2025-10",
+    "2025-11",
+    "2025-12",
+    "2026-01",
+    "2026-02",
+    "2026-03",
+    "2026-04",
+    "2026-05",
+    "2026-06",
+    "2026-07",
+    "2026-08",
+    "2026-09",
+    "2026-10",
+)
 EXPORT_NAME = "demo-gcp"
 BILLING_ACCOUNT = "01D3A5-7E2C44-9B0F61"
 TABLE = "gcp_billing_export_resource_v1_" + BILLING_ACCOUNT.replace("-", "_")
@@ -40,6 +57,9 @@ TICK = Decimal(1) / Decimal(64)  # 0.015625: exact in 6 decimal places and in bi
 PACIFIC = ZoneInfo("America/Los_Angeles")
 CUD_ID = "projects/acme-prod/regions/us-central1/commitments/cud-n2-1y"
 CUD_NAME = "Commitment v1: N2 Cpu in Americas for 1 Year"
+CUD_REGION = "us-central1"
+CUD_CORES = 2  # committed N2 cores, 730 hours a month each at 1 tick (half the list price)
+SPOT_SKU = 2  # index of the Spot N2 core SKU in SERVICES["Compute Engine"]
 
 KV = pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())]))
 SCHEMA = pa.schema(
@@ -276,12 +296,15 @@ def _usage(
     service: str | None = None,
     at: datetime | None = None,
     promotion: bool = False,
+    sku: int | None = None,
 ) -> None:
     """One usage row (random service, project, hour), with the credits its SKU earns."""
     if service is None:
         service = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
     service_id, skus = SERVICES[service]
-    sku_id, sku_desc, unit, pricing_unit, per_unit, list_price = rng.choice(skus)
+    sku_id, sku_desc, unit, pricing_unit, per_unit, list_price = (
+        rng.choice(skus) if sku is None else skus[sku]
+    )
     project = rng.choice(list(PROJECTS))
     number, pname, plabels = PROJECTS[project]
     begin = at if at is not None else start + timedelta(hours=rng.randrange(hours))
@@ -298,14 +321,11 @@ def _usage(
     system_labels: dict[str, str] = {}
     if service == "Compute Engine":
         system_labels = {"compute.googleapis.com/machine_spec": "n2-standard-4"}
-        if "Spot" not in sku_desc and project == "acme-prod" and rng.random() < 0.6:
+        covered = sku_desc.startswith("N2 Instance Core") and zone.startswith(CUD_REGION)
+        if covered and project == "acme-prod" and rng.random() < 0.6:
+            # the commitment covers the whole row: its credit cancels the on-demand cost
             credits.append(
-                (
-                    "COMMITTED_USAGE_DISCOUNT",
-                    -(cost * 45 // 100),
-                    "Committed use discount: N2 Core",
-                    CUD_ID,
-                )
+                ("COMMITTED_USAGE_DISCOUNT", -cost, "Committed use discount: N2 Core", CUD_ID)
             )
         elif "Spot" not in sku_desc and rng.random() < 0.5:
             credits.append(
@@ -386,13 +406,16 @@ def _month_rows(
     hours = int((end - start).total_seconds() // 3600)
     for i in range(usage_rows):
         _usage(rng, month, start, hours, promotion=i == 0)
+    # Spot capacity every month (PricingCategory Dynamic)
+    _usage(rng, month, start, hours, service="Compute Engine", sku=SPOT_SKU)
     # usage at 03:00 UTC on the 1st of the next month: still this (Pacific) invoice month
     boundary = end.replace(hour=3)
     _usage(rng, month, start, hours, service="Compute Engine", at=boundary)
-    # the monthly fee of the resource-based commitment, its own row (off in the demo: see
-    # generate_gcp's cud_fee)
+    # the monthly fee of the resource-based commitment, its own row (the mapping amortises it over
+    # the N2 core usage its credits cover in us-central1; the rest is unused commitment)
     number, pname, plabels = PROJECTS["acme-prod"]
-    fee = 11_680  # 16 cores x 730 hours at 1 tick: 182.50
+    committed_hours = CUD_CORES * 730
+    fee = committed_hours  # at 1 tick an hour: 22.8125 for 2 cores
     fee_row = (
         _fixed(
             month,
@@ -421,9 +444,9 @@ def _month_rows(
             },
             export_time=end + timedelta(hours=6),
             usage={
-                "amount": 11_680.0 * 3600,
+                "amount": committed_hours * 3600.0,
                 "unit": "seconds",
-                "amount_in_pricing_units": 11_680.0,
+                "amount_in_pricing_units": float(committed_hours),
                 "pricing_unit": "hour",
             },
             cost_type="regular",
@@ -503,16 +526,16 @@ def generate_gcp(
     rows: int = 2_000,
     seed: int = 7,
     months: tuple[str, ...] = DEFAULT_MONTHS,
-    cud_fee: bool = False,
+    cud_fee: bool = True,
 ) -> GeneratedGcp:
     """Write the demo GCP detailed billing export extract (see the module doc) and return where.
 
     Args:
-        rows: usage rows in total across months (CUD fee, tax, correction rows come on top).
+        rows: usage rows in total across months (the monthly Spot, boundary, CUD fee, tax and
+            correction rows come on top).
         months: invoice months 'YYYY-MM', oldest first.
-        cud_fee: add the commitment's monthly fee row. Off by default: the mapping keeps a CUD fee
-            as a Purchase at its cost, which the official validator refuses (EffectiveCost-C-005-C
-            wants 0 on purchases); amortising the fee over the usage it covers is still to do.
+        cud_fee: add the commitment's monthly fee row (on by default; the FOCUS mapping books it
+            as a Purchase with EffectiveCost 0 and amortises it over the covered usage).
     """
     out_dir = Path(out_dir)
     extract = out_dir / TABLE

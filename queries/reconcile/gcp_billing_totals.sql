@@ -5,8 +5,9 @@
 -- account and currency:
 -- * billed basis: Σ (cost + Σ credits.amount), every credit type (GCP invoices show the cost and the
 --   credits; queries/focus/README.md, GCP section);
--- * effective basis: the same amount (no clamping of negative rows; the monthly CUD fees stay on
---   their rows, CUD credits on the usage they cover).
+-- * effective basis: the same amount (no clamping of negative rows). The FOCUS mapping moves each
+--   CUD fee from its Purchase row (EffectiveCost 0) onto the usage it covered and an Unused row,
+--   part for part, so the month's Σ EffectiveCost stays cost + credits.
 -- The keys are the ones queries/focus/sources/gcp_billing.sql emits: BillingAccountId =
 -- billing_account_id, BillingCurrency = currency. rows = every raw row.
 with source as (
@@ -19,7 +20,11 @@ with source as (
         coalesce(cost, 0) as cost,
         coalesce((
             select sum(cast(json_extract_string(credit.value, '$.amount') as decimal(38, 10)))
-            from json_each(coalesce(nullif(credits, ''), '[]')) as credit
+            -- a single credit object (koku-nise's JSONL) counts as a one-element array
+            from json_each(case
+                when left(trim(credits), 1) = '{' then '[' || trim(credits) || ']'
+                else coalesce(nullif(credits, ''), '[]')
+            end) as credit
         ), 0) as credits_total
     from raw_gcp.billing
 )

@@ -3,9 +3,9 @@
 -- requires: raw_gcp.billing
 -- raw_gcp.billing (docs/CONTRACTS.md, the GCP source) flattens the BigQuery export's records into
 -- snake_case columns (service.description -> service_description, invoice.month -> invoice_month);
--- project_labels / labels / system_labels are JSON object text, credits a JSON array text. Columns a
--- loader may lack (resource_* in the standard export, the newer price / seller fields) come from the
--- typed NULL branch below; '' becomes NULL.
+-- project_labels / labels / system_labels are JSON object text, credits a JSON array text (a single
+-- credit object is wrapped into one). Columns a loader may lack (resource_* in the standard export,
+-- the newer price / seller fields) come from the typed NULL branch below; '' becomes NULL.
 -- Targets: FOCUS 1.2 (+1.3 columns) via queries/focus/sources/gcp_billing.sql.
 with source as (
     select * from raw_gcp.billing
@@ -115,7 +115,12 @@ renamed as (
         -- costs, credits and quantities
         cast(cost as decimal(38, 10)) as cost,
         cast(cost_at_list as decimal(38, 10)) as cost_at_list,
-        nullif(credits, '') as credits,
+        -- credits: a JSON array; a single credit object (koku-nise's JSONL writes one object, not
+        -- a list) becomes a one-element array
+        case
+            when left(trim(credits), 1) = '{' then '[' || trim(credits) || ']'
+            else nullif(credits, '')
+        end as credits,
         cast(usage_amount as decimal(38, 10)) as usage_amount,
         nullif(usage_unit, '') as usage_unit,
         cast(usage_amount_in_pricing_units as decimal(38, 10)) as usage_amount_in_pricing_units,

@@ -60,7 +60,8 @@ def test_focus_effective_cost_per_period_equals_expected_totals(demo: tuple) -> 
     con = _con(path)
     try:
         rows = con.execute(
-            "select x_billing_period, BillingAccountId, BillingCurrency, count(*),"
+            "select x_billing_period, BillingAccountId, BillingCurrency,"
+            " count(*) filter (where x_row_kind = 'source'),"
             " sum(BilledCost), sum(EffectiveCost) from focus.cost_and_usage"
             " where x_provider = 'GCP' group by all"
         ).fetchall()
@@ -103,7 +104,8 @@ def test_no_conformance_error(demo: tuple) -> None:
 
 
 def test_the_export_quirks_map_as_expected(demo: tuple) -> None:
-    _, path, _, _ = demo
+    generated, path, _, _ = demo
+    months = generated.expected["months"]
     con = _con(path)
     try:
         kinds = dict(
@@ -116,12 +118,44 @@ def test_the_export_quirks_map_as_expected(demo: tuple) -> None:
             "select count(*) from focus.cost_and_usage where x_provider = 'GCP'"
             " and PricingCategory = 'Committed' and CommitmentDiscountStatus = 'Used'"
         ).fetchone()[0]
+        spot = con.execute(
+            "select count(distinct x_billing_period) from focus.cost_and_usage"
+            " where x_provider = 'GCP' and PricingCategory = 'Dynamic'"
+        ).fetchone()[0]
         boundary = con.execute(
-            "select count(*) from focus.cost_and_usage where x_billing_period = '2026-08'"
-            " and ChargePeriodStart = timestamptz '2026-09-01 03:00:00+00'"
-            " and ChargePeriodStart < BillingPeriodEnd"
+            "select count(*) from focus.cost_and_usage where x_billing_period = $p"
+            " and ChargePeriodStart = timestamptz '2025-11-01 03:00:00+00'"
+            " and ChargePeriodStart < BillingPeriodEnd",
+            {"p": months[0]},
         ).fetchone()[0]
     finally:
         con.close()
-    assert kinds["Correction"] == 1 and kinds["Tax"] == 3 and "Purchase" not in kinds
-    assert cud > 0 and boundary >= 1
+    assert kinds["Correction"] == 1 and kinds["Tax"] == len(months)
+    # one CUD fee a month, a Purchase
+    assert kinds["Purchase"] == len(months)
+    assert cud > 0 and boundary >= 1 and spot == len(months)
+
+
+def test_cud_fees_are_amortised_per_month(demo: tuple) -> None:
+    """Per month: the fee's EffectiveCost is 0; the shares on covered usage plus the unused row
+    add up to the fee exactly (the fee figure from the generator's integers)."""
+    generated, path, _, _ = demo
+    con = _con(path)
+    try:
+        rows = con.execute(
+            """
+            select x_billing_period,
+                sum(BilledCost) filter (where ChargeCategory = 'Purchase'),
+                sum(EffectiveCost) filter (where ChargeCategory = 'Purchase'),
+                sum(EffectiveCost) filter (where CommitmentDiscountStatus in ('Used', 'Unused')),
+                count(*) filter (where CommitmentDiscountStatus = 'Unused')
+            from focus.cost_and_usage where x_provider = 'GCP' group by 1
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    fee = Decimal(2 * 730) / 64  # the generator's 2 committed cores at 1/64 an hour
+    assert {p: (b, e, used) for p, b, e, used, _ in rows} == {
+        p: (fee, 0, fee) for p in generated.expected["periods"]
+    }
+    assert all(unused <= 1 for *_, unused in rows)

@@ -200,7 +200,9 @@ def con() -> duckdb.DuckDBPyConnection:
 def focus(con: duckdb.DuckDBPyConnection, *rows: dict[str, Any]) -> list[dict[str, Any]]:
     insert(con, *rows)
     build(con)
-    cur = con.execute("select * from focus.cost_and_usage order by x_source_file, x_source_row")
+    cur = con.execute(
+        "select * from focus.cost_and_usage order by x_source_file, x_source_row, x_row_kind"
+    )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -278,14 +280,170 @@ def test_spend_based_cud_credit_is_a_spend_commitment(con: duckdb.DuckDBPyConnec
     assert (row["BilledCost"], row["EffectiveCost"]) == (d("7"), d("7"))
 
 
-def test_cud_fee_is_a_recurring_purchase(con: duckdb.DuckDBPyConnection) -> None:
-    (row,) = focus(con, CUD_FEE)
-    assert (row["ChargeCategory"], row["ChargeFrequency"], row["ChargeClass"]) == (
+def test_cud_fee_without_covered_usage_is_a_purchase_and_an_unused_row(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    fee, unused = focus(con, CUD_FEE)
+    assert (fee["ChargeCategory"], fee["ChargeFrequency"], fee["ChargeClass"]) == (
         "Purchase", "Recurring", None,
     )  # fmt: skip
-    assert (row["BilledCost"], row["EffectiveCost"], row["ListCost"]) == (d("6"), d("6"), d("6"))
-    assert (row["PricingCategory"], row["CommitmentDiscountId"]) == ("Standard", None)
-    assert (row["ConsumedQuantity"], row["PricingQuantity"]) == (None, d("1"))
+    # FOCUS commitment purchase: billed at the fee, EffectiveCost 0 (EffectiveCost-C-005-C)
+    assert (fee["BilledCost"], fee["EffectiveCost"], fee["ListCost"]) == (d("6"), d("0"), d("6"))
+    assert fee["PricingCurrencyEffectiveCost"] == d("0")
+    assert (fee["PricingCategory"], fee["CommitmentDiscountStatus"]) == ("Standard", None)
+    # no CUD credit names the commitment: an id made of the pool (account, region, category, kind)
+    assert fee["CommitmentDiscountId"] == "gcp-cud:01ABCD-234567-89EFGH/us-central1/usage/cpu"
+    assert (fee["CommitmentDiscountCategory"], fee["CommitmentDiscountType"]) == (
+        "Usage", "Resource-based Committed Use Discount",
+    )  # fmt: skip
+    assert (fee["ConsumedQuantity"], fee["PricingQuantity"]) == (None, d("1"))
+    # nothing covered: all of the fee is unused commitment
+    assert (unused["ChargeCategory"], unused["ChargeFrequency"], unused["x_row_kind"]) == (
+        "Usage", "Usage-Based", "unused_commitment",
+    )  # fmt: skip
+    assert (unused["BilledCost"], unused["EffectiveCost"], unused["ListCost"]) == (
+        d("0"), d("6"), d("0"),
+    )  # fmt: skip
+    assert (unused["CommitmentDiscountStatus"], unused["PricingCategory"]) == (
+        "Unused",
+        "Committed",
+    )
+    assert unused["CommitmentDiscountId"] == fee["CommitmentDiscountId"]
+    assert (unused["ConsumedQuantity"], unused["PricingQuantity"]) == (None, None)
+    assert unused["ChargeDescription"] == "Unused commitment: " + CUD_FEE["sku_description"]
+
+
+def covered_usage(region: str, cud_id: str, hours: str, cost: str, credit_amount: str) -> dict:
+    """A usage row of ``hours`` core-hours in ``region`` whose CUD credit is ``credit_amount``."""
+    return {
+        "location_region": region, "location_location": region, "location_zone": region + "-b",
+        "usage_amount": str(D(hours) * 3600), "usage_amount_in_pricing_units": hours,
+        "cost": cost, "cost_at_list": cost,
+        "credits": json.dumps([credit(
+            "COMMITTED_USAGE_DISCOUNT", credit_amount, id=cud_id, full_name="CUD " + region,
+        )]),
+    }  # fmt: skip
+
+
+def cud_fee(region: str, fee: str, hours: str) -> dict:
+    """The month's CUD fee of ``hours`` committed core-hours in ``region``."""
+    return {
+        **CUD_FEE, "location_region": region, "location_location": region, "location_zone": None,
+        "cost": fee, "cost_at_list": fee, "usage_amount": str(D(hours) * 3600),
+        "usage_amount_in_pricing_units": hours, "usage_start_time": "2026-09-01 07:00:00+00",
+        "usage_end_time": "2026-10-01 07:00:00+00",
+    }  # fmt: skip
+
+
+def test_cud_fee_is_split_over_covered_usage_to_the_last_unit(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # 10 for 3 committed core-hours, three fully covered core-hours of equal value: 10 / 3 each,
+    # floored at the 10th decimal, the one unit left to the first row (largest remainder, tie)
+    rows = focus(con, cud_fee("us-central1", "10", "3"),
+                 *[covered_usage("us-central1", CUD_ID, "1", "4", "-4")] * 3)  # fmt: skip
+    fee, *usage = rows
+    assert len(rows) == 4  # fully used: no Unused row
+    assert (fee["ChargeCategory"], fee["BilledCost"], fee["EffectiveCost"]) == (
+        "Purchase", d("10"), d("0"),
+    )  # fmt: skip
+    assert (fee["CommitmentDiscountId"], fee["CommitmentDiscountName"]) == (
+        CUD_ID,
+        "CUD us-central1",
+    )
+    assert [u["EffectiveCost"] for u in usage] == [
+        d("3.3333333334"), d("3.3333333333"), d("3.3333333333"),
+    ]  # fmt: skip
+    assert sum(u["EffectiveCost"] for u in usage) == d("10")
+    assert [u["BilledCost"] for u in usage] == [d("0")] * 3  # the credit cancelled the cost
+    assert {(u["CommitmentDiscountStatus"], u["PricingCategory"]) for u in usage} == {
+        ("Used", "Committed"),
+    }  # fmt: skip
+
+
+def test_cud_fee_partly_unused_in_two_regions(con: duckdb.DuckDBPyConnection) -> None:
+    east_id = "projects/1234/regions/us-east1/commitments/cud-2"
+    rows = [
+        cud_fee("us-central1", "6", "4"),  # 4 committed core-hours, 2 used: half of it unused
+        covered_usage("us-central1", CUD_ID, "2", "10", "-10"),
+        cud_fee("us-east1", "4", "2"),  # 2 committed, 2 used (1.5 + 0.5): split 3 : 1
+        covered_usage("us-east1", east_id, "1.5", "3", "-3"),
+        covered_usage("us-east1", east_id, "0.5", "1", "-1"),
+        {"location_region": "us-east1", "credits": "[]"},  # on demand: no share of any fee
+    ]
+    insert(con, *rows)
+    state.ensure_meta(con)
+    state.record_load(
+        con, provider="GCP", export_name="main", period="2026-09", fmt="standard",
+        delivery_id="delivery-1", location="bq", files=1, rows=len(rows), load_id="load-1",
+        totals_queries=["reconcile/gcp_billing_totals"],
+    )  # fmt: skip
+    build(con)
+    got = con.execute(
+        "select x_source_row, x_row_kind, ChargeCategory, CommitmentDiscountId,"
+        " CommitmentDiscountStatus, BilledCost, EffectiveCost from focus.cost_and_usage"
+        " order by x_source_row, x_row_kind"
+    ).fetchall()
+    assert got == [
+        (1, "source", "Purchase", CUD_ID, None, d("6"), d("0")),
+        (1, "unused_commitment", "Usage", CUD_ID, "Unused", d("0"), d("3")),
+        (2, "source", "Usage", CUD_ID, "Used", d("0"), d("3")),
+        (3, "source", "Purchase", east_id, None, d("4"), d("0")),
+        (4, "source", "Usage", east_id, "Used", d("0"), d("3")),
+        (5, "source", "Usage", east_id, "Used", d("0"), d("1")),
+        (6, "source", "Usage", None, None, d("10"), d("10")),
+    ]
+    # the month's EffectiveCost is its billed cost: cost + credits (reconciliation's basis)
+    (out,) = reconcile(con).to_dicts()
+    assert out["source_effective_cost"] == sum(
+        D(r.get("cost", BASE["cost"]))
+        + sum(D(c["amount"]) for c in json.loads(r.get("credits", "[]")))
+        for r in rows
+    )
+    assert out["ok"], out
+    results = run_checks(con)
+    assert failed(results) == [], [(r.rule.rule_id, r.failing) for r in failed(results)]
+    # per commitment and period, usage EffectiveCost = the recurring purchase (the FOCUS balance)
+    balance = [r for r in results if r.rule.rule_id.endswith("commitment-amortisation")]
+    assert len(balance) == 1 and balance[0].ok, balance
+
+
+def test_cud_pools_by_resource_kind_and_spend_fees_pool_every_region(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    spend_id = "spend-cud-1"
+    rows = focus(
+        con,
+        cud_fee("us-central1", "2", "1"),  # a Cpu commitment: RAM usage is not its to cover
+        {**covered_usage("us-central1", CUD_ID, "1", "3", "-3"),
+         "sku_description": "N2 Instance Ram running in Americas", "usage_pricing_unit": "gibibyte hour"},
+        # a global spend-based fee covers dollar-based CUD usage in any region
+        {**cud_fee("global", "5", "1"), "sku_description": "Commitment - dollar based v1: Cloud SQL for 1 year",
+         "usage_pricing_unit": None, "usage_amount_in_pricing_units": None},
+        {**covered_usage("us-east1", spend_id, "1", "4", "-1"),
+         "credits": json.dumps([credit("COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE", "-1", id=spend_id)])},
+        {**covered_usage("europe-west1", spend_id, "1", "12", "-3"),
+         "credits": json.dumps([credit("COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE", "-3", id=spend_id)])},
+    )  # fmt: skip
+    got = [(r["x_source_row"], r["x_row_kind"], r["CommitmentDiscountId"],
+            r["CommitmentDiscountCategory"], r["EffectiveCost"]) for r in rows]  # fmt: skip
+    assert got == [
+        # nothing of the Cpu kind covered: all of its fee unused, under the pool's own id
+        (1, "source", "gcp-cud:01ABCD-234567-89EFGH/us-central1/usage/cpu", "Usage", d("0")),
+        (
+            1,
+            "unused_commitment",
+            "gcp-cud:01ABCD-234567-89EFGH/us-central1/usage/cpu",
+            "Usage",
+            d("2"),
+        ),
+        (2, "source", CUD_ID, "Usage", d("0")),
+        # spend-based: no quantity in one unit, so all of the fee is used, split 1 : 3
+        (3, "source", spend_id, "Spend", d("0")),
+        (4, "source", spend_id, "Spend", d("3") + d("1.25")),
+        (5, "source", spend_id, "Spend", d("9") + d("3.75")),
+    ]
+    assert rows[3]["CommitmentDiscountType"] == "Spend-based Committed Use Discount"
 
 
 def test_promotion_and_free_tier_credits(con: duckdb.DuckDBPyConnection) -> None:

@@ -112,25 +112,39 @@ def test_credits_by_type_equal_the_files(generated: GeneratedGcp, con) -> None:
     }
 
 
+def test_thirteen_months_by_default(generated: GeneratedGcp) -> None:
+    # the AWS and Azure demo span the same 13 months
+    assert generated.expected["months"][0] == "2025-10"
+    assert generated.expected["months"][-1] == "2026-10"
+    assert len(generated.expected["months"]) == 13
+
+
 def test_special_rows_are_there(con, generated: GeneratedGcp) -> None:
-    months = len(generated.expected["months"])
+    months = generated.expected["months"]
+    first = months[0].replace("-", "")
     fees, taxes = con.execute(
         "select count(*) filter (where sku.description like 'Commitment v1: %'),"
         " count(*) filter (where cost_type = 'tax') from x"
     ).fetchone()
-    # the CUD fee row is off in the demo (generate_gcp's cud_fee says why)
-    assert (fees, taxes) == (0, months)
-    # usage at 03:00 UTC on 1 September, invoiced in August (Pacific invoice months)
+    assert (fees, taxes) == (len(months), len(months))
+    # Spot / preemptible usage every month
+    (spot_months,) = con.execute(
+        "select count(distinct invoice.month) from x where sku.description ilike '%spot%'"
+    ).fetchone()
+    assert spot_months == len(months)
+    # usage at 03:00 UTC on 1 November 2025, invoiced in October (Pacific invoice months)
     (boundary,) = con.execute(
-        "select count(*) from x where invoice.month = '202608'"
-        " and usage_start_time = timestamptz '2026-09-01 03:00:00+00'"
+        "select count(*) from x where invoice.month = $m"
+        " and usage_start_time = timestamptz '2025-11-01 03:00:00+00'",
+        {"m": first},
     ).fetchone()
     assert boundary >= 1  # the planted row (a random usage hour may fall there too)
-    # a late correction: negative regular cost, exported after every other August row
+    # a late correction: negative regular cost, exported after every other row of the first month
     corr = con.execute(
-        "select export_time, (select max(export_time) from x y where y.invoice.month = '202608'"
+        "select export_time, (select max(export_time) from x y where y.invoice.month = $m"
         " and not (y.cost < 0 and y.cost_type = 'regular')) from x"
-        " where invoice.month = '202608' and cost < 0 and cost_type = 'regular'"
+        " where invoice.month = $m and cost < 0 and cost_type = 'regular'",
+        {"m": first},
     ).fetchall()
     assert len(corr) == 1 and corr[0][0] > corr[0][1]
     labelled = con.execute(
@@ -140,16 +154,34 @@ def test_special_rows_are_there(con, generated: GeneratedGcp) -> None:
     assert all(n > 0 for n in labelled)
 
 
-def test_the_cud_fee_row_is_there_on_request(tmp_path) -> None:  # noqa: ANN001
-    generated = generate_gcp(tmp_path / "gcp", rows=60, seed=5, cud_fee=True)
+def test_cud_credits_cover_whole_rows_in_the_commitment_region(con) -> None:
+    # a resource-based CUD credit cancels the on-demand cost of the usage it covers, in the
+    # commitment's region only, and the fee row carries no credit
+    bad, covered = con.execute(
+        """
+        select
+            count(*) filter (where location.region <> 'us-central1'
+                or cost + (select sum(c.amount) from unnest(credits) t(c)) <> 0),
+            count(*)
+        from x
+        where exists (select 1 from unnest(credits) t(c) where c.type = 'COMMITTED_USAGE_DISCOUNT')
+        """
+    ).fetchone()
+    assert (bad, covered > 0) == (0, True)
+    (fee_credits,) = con.execute(
+        "select count(*) from x where sku.description like 'Commitment v1: %' and len(credits) > 0"
+    ).fetchone()
+    assert fee_credits == 0
+
+
+def test_the_cud_fee_row_can_be_left_out(tmp_path) -> None:  # noqa: ANN001
+    generated = generate_gcp(tmp_path / "gcp", rows=60, seed=5, months=("2026-01",), cud_fee=False)
     c = duckdb.connect()
     try:
-        fees, with_credits = c.execute(
-            "select count(*), count(*) filter (where len(credits) > 0) from read_parquet($p)"
-            " where sku.description like 'Commitment v1: %'",
+        (fees,) = c.execute(
+            "select count(*) from read_parquet($p) where sku.description like 'Commitment v1: %'",
             {"p": [str(f) for f in generated.files]},
         ).fetchone()
     finally:
         c.close()
-    # one fee row a month, carrying no credit (CUD credits sit on the usage rows)
-    assert (fees, with_credits) == (len(generated.expected["months"]), 0)
+    assert fees == 0

@@ -4,14 +4,18 @@
 --
 -- Row rules (queries/focus/README.md, GCP section; FOCUS supporting content for GCP;
 -- the reference converter focus_converters c799bf96, its bugs fixed):
---   * One FOCUS row per export row. Credits stay on the row they reduce (no separate Credit rows):
---     BilledCost = EffectiveCost = cost + Σ credits.amount, every credit type, never clamped at 0
---     (the reference converter clamps; GCP invoices list cost and credits, so all credits are billed).
+--   * One FOCUS row per export row, plus one Unused row per commitment pool with unused commitment.
+--     Credits stay on the row they reduce (no separate Credit rows): BilledCost = cost +
+--     Σ credits.amount, every credit type, never clamped at 0 (the reference converter clamps; GCP
+--     invoices list cost and credits, so all credits are billed); EffectiveCost the same except for
+--     committed use discounts.
 --   * Committed use discounts: a COMMITTED_USAGE_DISCOUNT(_DOLLAR_BASE) credit makes the row
 --     commitment-covered usage (CommitmentDiscountId from the credit, Status Used, PricingCategory
---     Committed); the monthly CUD fee SKUs ("Commitment v1: ...", "Commitment - dollar based ...")
---     are Purchase / Recurring at their cost (a monthly fee for that month, not a prepayment of
---     future charges, so EffectiveCost is not 0; the export does not link a fee to its commitment).
+--     Committed); the CUD fee SKUs ("Commitment v1: ...", "Commitment - dollar based ...") are the
+--     commitment's Purchase / Recurring: BilledCost the fee, EffectiveCost 0, the fee amortised
+--     onto the covered usage of its pool (same export, invoice month, account, currency, category,
+--     region, resource kind) in proportion to the covered value, largest remainder at 10 places,
+--     the unused part on an Unused row (README, GCP section).
 --   * BillingPeriod = invoice.month in America/Los_Angeles (Google's invoice months are Pacific
 --     time), converted to UTC, end exclusive: 202609 -> [2026-09-01T07:00Z, 2026-10-01T07:00Z).
 --   * x_ tail (docs/CONTRACTS.md): the row's identity and load, x_extras = one JSON object of the
@@ -19,9 +23,14 @@
 with billing as (
     select
         *,
-        from_json(
-            coalesce(credits, '[]'),
-            '[{"name":"VARCHAR","amount":"VARCHAR","full_name":"VARCHAR","id":"VARCHAR","type":"VARCHAR"}]'
+        -- the credits, without empty placeholders (no type and amount 0, as koku-nise writes on
+        -- rows without a credit)
+        list_filter(
+            from_json(
+                coalesce(credits, '[]'),
+                '[{"name":"VARCHAR","amount":"VARCHAR","full_name":"VARCHAR","id":"VARCHAR","type":"VARCHAR"}]'
+            ),
+            c -> coalesce(c.type, '') <> '' or coalesce(cast(c.amount as decimal(38, 10)), 0) <> 0
         ) as credit_list,
         lower(cost_type) as cost_kind,
         -- the invoice month (YYYYMM), else the load's period
@@ -166,7 +175,41 @@ final as (
         services.service_subcategory,
         consumed.focus_unit as consumed_unit,
         priced.focus_unit as pricing_unit,
-        charge_category in ('Usage', 'Purchase') as is_priced
+        charge_category in ('Usage', 'Purchase') as is_priced,
+        -- commitment pool helpers (amortisation below): the CUD fee rows, the CUD-covered usage
+        -- rows, the commitment category, the region and the resource kind Google pools CUDs by
+        charge_category = 'Purchase' as is_cud_fee,
+        charge_category = 'Usage' and cud is not null as is_cud_covered,
+        case
+            when charge_category = 'Purchase' and regexp_matches(
+                lower(coalesce(sku_description, '')), 'dollar|spend'
+            ) then 'Spend'
+            when charge_category = 'Purchase' then 'Usage'
+            when cud.type = 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE' then 'Spend'
+            when cud is not null then 'Usage'
+        end as cud_category,
+        -- 'global' (or no region) on a fee row pools the commitment over every region
+        nullif(coalesce(location_region, location_location), 'global') as cud_region,
+        case
+            when regexp_matches(lower(coalesce(sku_description, '')), 'dollar|spend') then null
+            when cud.type = 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE' then null
+            when regexp_matches(lower(coalesce(sku_description, '')), '\bgpus?\b') then 'gpu'
+            when regexp_matches(lower(coalesce(sku_description, '')), '\blocal ssd\b') then 'local-ssd'
+            when regexp_matches(lower(coalesce(sku_description, '')), '\b(v?cpus?|cores?)\b') then 'cpu'
+            when regexp_matches(lower(coalesce(sku_description, '')), '\b(ram|memory)\b') then 'ram'
+        end as cud_kind,
+        -- the covered value: |Σ CUD credits| of the row (the on-demand cost the commitment took)
+        abs(coalesce(credit_cud, 0) + coalesce(credit_cud_dollar_base, 0)) as cud_weight,
+        -- the covered quantity: the row's pricing quantity times the covered share of its cost
+        case
+            when cost > 0 then usage_amount_in_pricing_units * least(
+                1, abs(coalesce(credit_cud, 0) + coalesce(credit_cud_dollar_base, 0)) / cost
+            )
+            else usage_amount_in_pricing_units
+        end as cud_quantity,
+        row_number() over (
+            order by x_export_name, x_billing_period, x_source_file, x_source_row
+        ) as row_id
     from classified
     left join services on classified.service_description = services.service_description
     left join units as consumed on classified.usage_unit = consumed.unit
@@ -224,11 +267,13 @@ mapped as (
         case when charge_category = 'Usage' and usage_amount is not null
             then coalesce(consumed_unit, 'Units') end as ConsumedUnit,
         -- ContractedCost: cost (the negotiated price x quantity, before credits); ContractedUnitPrice:
-        -- price.effective_price per price.pricing_unit_quantity units
+        -- price.effective_price per price.pricing_unit_quantity units; an export without price
+        -- (the standard export, koku-nise): cost per pricing unit (never negative)
         cast(case when is_priced then cost else net_cost end as decimal(38, 10)) as ContractedCost,
-        case when is_priced then cast(
-            price_effective_price / coalesce(nullif(price_pricing_unit_quantity, 0), 1)
-        as decimal(38, 10)) end as ContractedUnitPrice,
+        case when is_priced then cast(coalesce(
+            price_effective_price / coalesce(nullif(price_pricing_unit_quantity, 0), 1),
+            abs(cost / nullif(usage_amount_in_pricing_units, 0))
+        ) as decimal(38, 10)) end as ContractedUnitPrice,
         -- EffectiveCost: cost + Σ credits, no clamping (the reference converter clamps at 0)
         cast(net_cost as decimal(38, 10)) as EffectiveCost,
         -- HostProviderName (1.3): Google hosts every charge of the export
@@ -254,9 +299,10 @@ mapped as (
             else 'Standard'
         end as PricingCategory,
         currency as PricingCurrency,
-        case when is_priced then cast(
-            price_effective_price / coalesce(nullif(price_pricing_unit_quantity, 0), 1)
-        as decimal(38, 10)) end as PricingCurrencyContractedUnitPrice,
+        case when is_priced then cast(coalesce(
+            price_effective_price / coalesce(nullif(price_pricing_unit_quantity, 0), 1),
+            abs(cost / nullif(usage_amount_in_pricing_units, 0))
+        ) as decimal(38, 10)) end as PricingCurrencyContractedUnitPrice,
         cast(net_cost as decimal(38, 10)) as PricingCurrencyEffectiveCost,
         case when is_priced and usage_amount_in_pricing_units <> 0 then cast(
             abs(coalesce(cost_at_list, cost) / usage_amount_in_pricing_units)
@@ -357,8 +403,250 @@ mapped as (
             '"transaction_type":' || to_json(transaction_type),
             '"seller_name":' || to_json(seller_name),
             '"export_time":' || to_json(strftime(export_time at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ'))
-        ) || '}' as json) as x_extras
+        ) || '}' as json) as x_extras,
+        -- helpers for the amortisation, dropped at the end
+        row_id,
+        is_cud_fee,
+        is_cud_covered,
+        cud_category,
+        cud_region,
+        cud_kind,
+        cud_weight,
+        cud_quantity,
+        invoice_yyyymm,
+        usage_pricing_unit,
+        usage_amount_in_pricing_units
     from final
+),
+
+fee_groups as (
+    -- Commitment pools: the CUD fee rows of one export, invoice month, billing account and
+    -- currency, by commitment category, region and resource kind (Google applies a resource-based
+    -- CUD per region and resource type, a spend-based one per region, or every region when the fee
+    -- is global). group_id = the pool's first fee row, which also carries its unused row.
+    select
+        min(row_id) as group_id,
+        x_export_name,
+        invoice_yyyymm,
+        BillingAccountId,
+        BillingCurrency,
+        cud_category,
+        cud_region,
+        cud_kind,
+        sum(BilledCost) as fee,
+        sum(usage_amount_in_pricing_units) as committed_quantity,
+        count(distinct usage_pricing_unit) as committed_units,
+        min(usage_pricing_unit) as committed_unit,
+        min(ChargePeriodStart) as period_start,
+        max(ChargePeriodEnd) as period_end,
+        min(ChargeDescription) as fee_description
+    from mapped
+    where is_cud_fee
+    group by all
+),
+
+covered as (
+    -- the usage each pool covered: rows with that category's CUD credit, same export, month,
+    -- account, currency, and the pool's region and kind (NULL on the pool: any)
+    select
+        fee_groups.group_id,
+        mapped.row_id,
+        mapped.CommitmentDiscountId,
+        mapped.CommitmentDiscountName,
+        cast(mapped.cud_weight * 10000000000 as hugeint) as weight_units,
+        mapped.cud_quantity,
+        mapped.usage_pricing_unit
+    from fee_groups
+    inner join mapped
+        on mapped.is_cud_covered
+        and mapped.x_export_name is not distinct from fee_groups.x_export_name
+        and mapped.invoice_yyyymm is not distinct from fee_groups.invoice_yyyymm
+        and mapped.BillingAccountId is not distinct from fee_groups.BillingAccountId
+        and mapped.BillingCurrency is not distinct from fee_groups.BillingCurrency
+        and mapped.cud_category = fee_groups.cud_category
+        and (fee_groups.cud_region is null or mapped.cud_region = fee_groups.cud_region)
+        and (fee_groups.cud_kind is null or mapped.cud_kind = fee_groups.cud_kind)
+),
+
+pool_use as (
+    -- per pool: the fee in units of the decimal scale (1e-10), the used part and the commitment id
+    select
+        fee_groups.*,
+        sign(fee_groups.fee) as fee_sign,
+        cast(abs(fee_groups.fee) * 10000000000 as hugeint) as fee_units,
+        count(covered.row_id) as covered_rows,
+        coalesce(sum(covered.weight_units), 0) as total_weight_units,
+        sum(covered.cud_quantity) as used_quantity,
+        count(distinct covered.usage_pricing_unit) filter (
+            where covered.usage_pricing_unit is distinct from fee_groups.committed_unit
+        ) as other_units,
+        count(distinct covered.CommitmentDiscountId) as ids,
+        min(covered.CommitmentDiscountId) as covered_id,
+        min(covered.CommitmentDiscountName) as covered_name
+    from fee_groups
+    left join covered on fee_groups.group_id = covered.group_id
+    group by all
+),
+
+pools as (
+    -- used part: all of the fee when some usage is covered, scaled down by the covered / committed
+    -- quantity when both are in one pricing unit (floored at the decimal scale); no covered
+    -- usage: none. The rest is unused.
+    select
+        *,
+        case
+            when covered_rows = 0 then cast(0 as hugeint)
+            when committed_units = 1 and other_units = 0 and committed_quantity > 0
+                and used_quantity < committed_quantity
+                then fee_units * cast(used_quantity * 10000000000 as hugeint)
+                    // cast(committed_quantity * 10000000000 as hugeint)
+            else fee_units
+        end as used_units,
+        -- the pool's CommitmentDiscountId: the id of the CUD credits it covered when they name one
+        -- commitment, else one made of the pool's keys
+        case when ids = 1 then covered_id else 'gcp-cud:' || concat_ws(
+            '/', BillingAccountId, coalesce(cud_region, 'global'), lower(cud_category), cud_kind
+        ) end as commitment_id,
+        case when ids = 1 then coalesce(covered_name, covered_id) else fee_description end
+            as commitment_name
+    from pool_use
+),
+
+split as (
+    -- the used part over the covered rows in proportion to their covered value (equal parts when
+    -- no row has a CUD credit amount), largest remainder: the floors, then one unit more to the
+    -- rows with the largest remainders, so the parts add up to the used part exactly
+    select
+        covered.row_id,
+        covered.group_id,
+        pools.fee_sign,
+        pools.used_units,
+        (pools.used_units * case when pools.total_weight_units > 0 then covered.weight_units else 1 end)
+            // case when pools.total_weight_units > 0 then pools.total_weight_units
+                else pools.covered_rows end as floor_units,
+        (pools.used_units * case when pools.total_weight_units > 0 then covered.weight_units else 1 end)
+            % case when pools.total_weight_units > 0 then pools.total_weight_units
+                else pools.covered_rows end as remainder
+    from covered
+    inner join pools on covered.group_id = pools.group_id
+),
+
+shares as (
+    select
+        row_id,
+        sum(fee_sign * share_units) as share_units
+    from (
+        select
+            row_id,
+            fee_sign,
+            floor_units + case
+                when row_number() over (partition by group_id order by remainder desc, row_id)
+                    <= used_units - sum(floor_units) over (partition by group_id) then 1 else 0
+            end as share_units
+        from split
+    ) as parts
+    group by row_id
+),
+
+amortised as (
+    -- FOCUS commitment model (EffectiveCost): the fee row is the Purchase (BilledCost the fee,
+    -- EffectiveCost 0), the covered usage carries its share of the fee in EffectiveCost, and the
+    -- pool's first fee row is doubled into an Unused row holding the unused part
+    select
+        mapped.*,
+        pools.commitment_id,
+        pools.commitment_name,
+        pools.period_start,
+        pools.period_end,
+        cast(cast(pools.fee_sign * (pools.fee_units - pools.used_units) as decimal(38, 0))
+            * cast(0.0000000001 as decimal(10, 10)) as decimal(38, 10)) as unused_amount,
+        cast(coalesce(cast(shares.share_units as decimal(38, 0)), 0)
+            * cast(0.0000000001 as decimal(10, 10)) as decimal(38, 10)) as fee_share,
+        unnest(case when pools.group_id is not null and pools.fee_units > pools.used_units
+            then [false, true] else [false] end) as is_unused
+    from mapped
+    left join shares on mapped.row_id = shares.row_id
+    left join pools on mapped.row_id = pools.group_id
+),
+
+with_ids as (
+    -- every fee row of a pool names the pool's commitment
+    select
+        amortised.* replace (
+            coalesce(amortised.commitment_id, fee_pool.commitment_id) as commitment_id,
+            coalesce(amortised.commitment_name, fee_pool.commitment_name) as commitment_name
+        )
+    from amortised
+    left join fee_groups as fee_key
+        on amortised.is_cud_fee
+        and amortised.x_export_name is not distinct from fee_key.x_export_name
+        and amortised.invoice_yyyymm is not distinct from fee_key.invoice_yyyymm
+        and amortised.BillingAccountId is not distinct from fee_key.BillingAccountId
+        and amortised.BillingCurrency is not distinct from fee_key.BillingCurrency
+        and amortised.cud_category is not distinct from fee_key.cud_category
+        and amortised.cud_region is not distinct from fee_key.cud_region
+        and amortised.cud_kind is not distinct from fee_key.cud_kind
+    left join pools as fee_pool on fee_key.group_id = fee_pool.group_id
+),
+
+final_rows as (
+    select
+        * replace (
+            case when is_unused then cast(0 as decimal(38, 10)) else BilledCost end as BilledCost,
+            case when is_unused then 'Usage' else ChargeCategory end as ChargeCategory,
+            case when is_unused then null else ChargeClass end as ChargeClass,
+            case when is_unused then 'Unused commitment: ' || coalesce(commitment_name, ChargeDescription)
+                else ChargeDescription end as ChargeDescription,
+            case when is_unused then 'Usage-Based' else ChargeFrequency end as ChargeFrequency,
+            case when is_unused then period_end else ChargePeriodEnd end as ChargePeriodEnd,
+            case when is_unused then period_start else ChargePeriodStart end as ChargePeriodStart,
+            case when is_cud_fee then cud_category else CommitmentDiscountCategory end
+                as CommitmentDiscountCategory,
+            case when is_cud_fee then commitment_id else CommitmentDiscountId end
+                as CommitmentDiscountId,
+            case when is_cud_fee then commitment_name else CommitmentDiscountName end
+                as CommitmentDiscountName,
+            case when is_unused then 'Unused' else CommitmentDiscountStatus end
+                as CommitmentDiscountStatus,
+            case
+                when is_cud_fee and cud_category = 'Spend' then 'Spend-based Committed Use Discount'
+                when is_cud_fee then 'Resource-based Committed Use Discount'
+                else CommitmentDiscountType
+            end as CommitmentDiscountType,
+            case when is_unused then null else ConsumedQuantity end as ConsumedQuantity,
+            case when is_unused then null else ConsumedUnit end as ConsumedUnit,
+            case when is_unused then cast(0 as decimal(38, 10)) else ContractedCost end as ContractedCost,
+            case when is_unused then null else ContractedUnitPrice end as ContractedUnitPrice,
+            -- EffectiveCost: 0 on the commitment purchase (EffectiveCost-C-005-C), the unused part
+            -- on the Unused row, cost + credits + the share of the fee on covered usage
+            cast(case
+                when is_unused then unused_amount
+                when is_cud_fee then 0
+                else EffectiveCost + fee_share
+            end as decimal(38, 10)) as EffectiveCost,
+            case when is_unused then cast(0 as decimal(38, 10)) else ListCost end as ListCost,
+            case when is_unused then null else ListUnitPrice end as ListUnitPrice,
+            case when is_unused then 'Committed' else PricingCategory end as PricingCategory,
+            case when is_unused then null else PricingCurrencyContractedUnitPrice end
+                as PricingCurrencyContractedUnitPrice,
+            cast(case
+                when is_unused then unused_amount
+                when is_cud_fee then 0
+                else PricingCurrencyEffectiveCost + fee_share
+            end as decimal(38, 10)) as PricingCurrencyEffectiveCost,
+            case when is_unused then null else PricingCurrencyListUnitPrice end
+                as PricingCurrencyListUnitPrice,
+            case when is_unused then null else PricingQuantity end as PricingQuantity,
+            case when is_unused then null else PricingUnit end as PricingUnit,
+            case when is_unused then 'unused_commitment' else x_row_kind end as x_row_kind
+        )
+    from with_ids
 )
 
-select * from mapped
+select
+    * exclude (
+        row_id, is_cud_fee, is_cud_covered, cud_category, cud_region, cud_kind, cud_weight,
+        cud_quantity, invoice_yyyymm, usage_pricing_unit, usage_amount_in_pricing_units,
+        commitment_id, commitment_name, period_start, period_end, unused_amount, fee_share, is_unused
+    )
+from final_rows
