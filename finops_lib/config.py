@@ -62,6 +62,8 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "lookback_days": (int, 3),
         # a local JSONL / Parquet extract of the export table (a file or folder) instead of BigQuery
         "extract": (str, ""),
+        # "billing" (the Cloud Billing export) or "focus" (Google's FOCUS view / export table)
+        "kind": (str, "billing"),
     },
     "alerts": {
         # notification URLs in apprise's form (slack://, msteams://, mailto://, json://, ...);
@@ -88,7 +90,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 EXPORT_KEYS: dict[str, tuple[str, ...]] = {
     "aws": ("bucket", "prefix", "export_name", "cur_version", "region"),
     "azure": ("container", "exports", "type", "storage_account"),
-    "gcp": ("project_id", "dataset", "table", "location", "lookback_days", "extract"),
+    "gcp": ("project_id", "dataset", "table", "location", "lookback_days", "extract", "kind"),
 }
 
 

@@ -23,15 +23,28 @@ Extract = Annotated[
 ]
 
 
+Full = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        help="List every invoice month of the BigQuery table, not only those with rows exported"
+        " within [gcp].lookback_days of the last load.",
+    ),
+]
+
+
 @app.command("import")
 def import_cmd(
     ctx: typer.Context,
     extract: Extract = None,
     period: Periods = None,
     force: Force = False,
+    full: Full = False,
 ) -> None:
     """Load every new or changed invoice month of the GCP export(s) exactly once, then rebuild FOCUS."""
-    flags = {"extract": extract} if extract else {}
+    flags: dict[str, object] = {"extract": extract} if extract else {}
+    if full or force:  # a forced reload lists its months afresh, not from the load state
+        flags["full"] = True
     run_import(
         ctx,
         "GCP billing data",

@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -396,6 +395,15 @@ def test_bad_config_is_one_line(tmp_path: Path, capsys) -> None:
     assert "table" in err
     cfg = config(tmp_path, '[gcp.exports.x]\nextrakt = "a"\n')
     one_line_error(capsys, ["--config", str(cfg), "gcp", "import"], ConfigError.exit_code)
+    cfg = config(tmp_path, '[gcp]\ndataset = "billing"\ntable = "t"\nlookback_days = -1\n')
+    err = one_line_error(capsys, ["--config", str(cfg), "gcp", "import"], ConfigError.exit_code)
+    assert "lookback_days must be >= 0" in err
+    cfg = config(tmp_path, '[gcp.exports.x]\ndataset = "b"\ntable = "t"\nkind = "fokus"\n')
+    err = one_line_error(capsys, ["--config", str(cfg), "gcp", "import"], ConfigError.exit_code)
+    assert "kind = 'fokus'" in err
+    cfg = config(tmp_path, f'[gcp]\nextract = "{tmp_path}"\nkind = "focus"\n')
+    err = one_line_error(capsys, ["--config", str(cfg), "gcp", "import"], ConfigError.exit_code)
+    assert "read from BigQuery, not an extract" in err
     cfg = config(tmp_path, f'[gcp]\nextract = "{tmp_path / "nope"}"\n')
     err = one_line_error(capsys, ["--config", str(cfg), "gcp", "import"], InputError.exit_code)
     assert "does not exist" in err
@@ -412,49 +420,6 @@ def test_failed_load_leaves_loaded_month(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not YYYYMM"):
         import_provider("gcp", s)
     assert raw(tmp_path, "select count(*) from raw_gcp.billing") == [(6,)]
-
-
-def test_bigquery_arrow_path(tmp_path: Path) -> None:
-    """The BigQuery path with the client replaced: summary and month rows come as Arrow tables."""
-    from finops_lib.sources import LoadContext
-    from finops_lib.sources.gcp_billing import GcpExport
-    from finops_lib.sources.gcp_billing.source import BigQuerySource
-    from finops_lib.sources.gcp_billing.tables import ensure_tables
-
-    table = pq.read_table(write_parquet(tmp_path / "x.parquet", rows()))
-
-    class FakeBQ(BigQuerySource):
-        def _query(self, sql, params=None):  # noqa: ANN001
-            con = duckdb.connect()
-            con.execute("SET TimeZone='UTC'")
-            con.register("t", table)
-            if "LIMIT 0" in sql:
-                return con.sql("select * from t limit 0").to_arrow_table()
-            if "GROUP BY" in sql:
-                return con.sql(
-                    "select invoice.month as month, max(export_time) as max_time,"
-                    " count(*) as n from t group by 1 order by 1"
-                ).to_arrow_table()
-            p = {q.name: q.value for q in params}
-            return con.execute(
-                "select * from t where invoice.month = $m and export_time <= $x",
-                {"m": p["month"], "x": p["max_time"]},
-            ).to_arrow_table()
-
-    export = GcpExport("bq", FakeBQ("p", "d", "gcp_billing_export_resource_v1_X"))
-    deliveries = export.deliveries()
-    assert [(d.period, d.format) for d in deliveries] == [
-        ("2023-09", "detailed"),
-        ("2023-10", "detailed"),
-    ]
-    con = duckdb.connect()
-    ensure_tables(con)
-    n = export.load(con, deliveries[0], export.fetch(deliveries[0]), LoadContext("L1"))
-    assert n == 5
-    assert con.execute(
-        "select sum(cost), min(x_source_row), max(x_source_row), any_value(x_source_file),"
-        " any_value(resource_name) from raw_gcp.billing"
-    ).fetchone() == (Decimal("-1.14543211"), 1, 5, "p.d.gcp_billing_export_resource_v1_X", "vm-1")
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
@@ -488,3 +453,20 @@ def test_extract_import_builds_reconciles_and_passes_the_checks(tmp_path: Path, 
         want[period] = want.get(period, Decimal(0)) + Decimal(str(r["cost"])) + credits
     assert {p: round(v, 6) for p, v in focus} == {p: round(v, 6) for p, v in want.items()}
     assert errors == []
+
+
+def test_loaded_deliveries_come_from_the_load_state(tmp_path: Path) -> None:
+    """What the BigQuery look-back starts from: the export's loaded deliveries; unknown (None,
+    every month listed) while this process holds the warehouse open for writing."""
+    from finops_lib.sources.gcp_billing import loaded_deliveries
+
+    s = settings(tmp_path, write_jsonl(tmp_path / "x.jsonl", rows()))
+    assert loaded_deliveries(s, "billing") == {}
+    result = import_provider("gcp", s)
+    assert loaded_deliveries(s, "billing") == {x.period: x.delivery_id for x in result.loaded}
+    assert loaded_deliveries(s, "other") == {}
+    con = db.connect(tmp_path / "w.duckdb")
+    try:
+        assert loaded_deliveries(s, "billing") is None
+    finally:
+        con.close()

@@ -8,34 +8,43 @@ plus its row count, so late rows and corrections (later export times) make a new
 pipeline reloads only those months. ``load`` replaces the period in ``raw_gcp.billing`` with the
 month's rows up to that export time. SQL: ``queries/*/gcp_*.sql``.
 
-``lookback_days`` is kept for configs that set it; change detection is exact (the per-month
-newest export time and count are one cheap aggregate in BigQuery), so nothing depends on it.
+Incremental by ``export_time`` with a look-back (BigQuery): the export's load state is read from
+``meta.load_state`` when the export is configured (before the import opens the warehouse for
+writing); only the invoice months having a row exported after the newest export time loaded minus
+``lookback_days`` are listed afresh (newest export time, count) and re-read when changed; the
+others keep their loaded delivery. A row exported before that window into an old month is not seen
+until ``finops gcp import --full`` (or a larger ``lookback_days``). An extract is always listed
+whole (its files are local). A BigQuery month is read page by page (Arrow record batches of
+``PAGE_ROWS``) inside the load transaction, never held whole in memory.
+
+``kind = "focus"``: the table is Google's FOCUS view over the detailed export (or the FOCUS export
+table), loaded the same way into ``raw_gcp.focus`` (focus_reader.py; SQL ``queries/*/gcp_focus*``).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
+from finops_lib import db
 from finops_lib.config import Settings
-from finops_lib.errors import ConfigError, InputError
+from finops_lib.errors import ConfigError, FinopsError, InputError
 from finops_lib.sources import Delivery, LoadContext
 from finops_lib.sources.gcp_billing import load as _load
-from finops_lib.sources.gcp_billing.source import (
-    BigQuerySource,
-    ExtractSource,
-    Month,
-    extract_files,
-)
+from finops_lib.sources.gcp_billing.bigquery import BigQuerySource
+from finops_lib.sources.gcp_billing.settings import KINDS
+from finops_lib.sources.gcp_billing.source import ExtractSource, Month, extract_files
 from finops_lib.sources.gcp_billing.tables import ensure_tables
 
 __all__ = ["PROVIDER", "GcpExport"]
 
 LABEL = "GCP"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,32 +95,72 @@ class GcpExport:
             )
         return m
 
-    def fetch(self, delivery: Delivery) -> pa.Table | list[Path]:
-        """BigQuery: the month's rows as a nested Arrow table; an extract: the files holding it."""
+    def fetch(self, delivery: Delivery) -> Any:
+        """BigQuery: the month's query, run (its pages are read in :meth:`load`); an extract:
+        the files holding the month."""
         m = self._month(delivery)
         if isinstance(self.source, BigQuerySource):
-            return self.source.month_rows(m.month, m.max_time)
+            return self.source.month_pages(m.month, m.max_time)
         return [Path(p) for p in m.sources]
 
     def load(
         self,
         con: duckdb.DuckDBPyConnection,
         delivery: Delivery,
-        fetched: pa.Table | list[Path],
+        fetched: Any,
         ctx: LoadContext,
     ) -> int:
-        """Replace the period's rows of ``raw_gcp.billing``; rows loaded."""
-        source = (
-            self.source.table_id if isinstance(self.source, BigQuerySource) else self.source.extract
-        )
-        return _load.replace(con, delivery, self._month(delivery), fetched, ctx, source)
+        """Replace the period's rows of ``raw_gcp.billing``; rows loaded. BigQuery pages are
+        fetched and inserted one by one here, inside the caller's transaction."""
+        month = self._month(delivery)
+        if isinstance(self.source, BigQuerySource):
+            batches = self.source.batches(fetched)
+            return _load.replace(con, delivery, month, batches, ctx, self.source.table_id)
+        return _load.replace(con, delivery, month, fetched, ctx, self.source.extract)
 
     def cleanup(self, fetched: Any) -> None:
         """Nothing is written to disk."""
         del fetched
 
 
-def _export(name: str, cfg: dict[str, Any], secrets: dict[str, Any], origin: str) -> GcpExport:
+def loaded_deliveries(settings: Settings, export: str) -> dict[str, str] | None:
+    """The export's loaded deliveries (period -> delivery id) in ``meta.load_state``; ``{}``
+    before any load; None when the warehouse cannot be read now (e.g. another process writes):
+    then every month is listed, as with ``--full``."""
+    path = settings.database
+    if str(path) == ":memory:" or not path.exists():
+        return {}
+    try:
+        con = db.connect(path, read_only=True)
+    except (FinopsError, duckdb.Error) as exc:
+        log.info("GCP %s: load state not readable (%s); listing every month", export, exc)
+        return None
+    try:
+        if not db.table_exists(con, "meta", "load_state"):
+            return {}
+        rows = con.execute(
+            "select billing_period, delivery_id from meta.load_state"
+            " where provider = $v and export_name = $e",
+            {"v": LABEL, "e": export},
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(p): str(d) for p, d in rows}
+
+
+def _export(
+    name: str,
+    cfg: dict[str, Any],
+    secrets: dict[str, Any],
+    origin: str,
+    loaded: dict[str, str] | None,
+) -> GcpExport:
+    if cfg.get("extract") and (cfg.get("kind") or "billing") != "billing":
+        raise ConfigError(
+            f'GCP export {name}: a kind = "focus" export is read from BigQuery, not an extract'
+            f" ({origin})",
+            hint="set project_id, dataset and table (the FOCUS view) instead of extract",
+        )
     if cfg.get("extract"):
         extract_files(cfg["extract"])  # fail early, naming the path
         return GcpExport(name, ExtractSource(cfg["extract"]))
@@ -120,9 +169,20 @@ def _export(name: str, cfg: dict[str, Any], secrets: dict[str, Any], origin: str
             f"GCP export {name} has no extract and no dataset/table ({origin})",
             hint="set extract (a JSONL/Parquet file or folder) or project_id, dataset and table",
         )
+    kind = cfg.get("kind") or "billing"
+    if kind not in KINDS:
+        raise ConfigError(
+            f"GCP export {name}: kind = {kind!r} ({origin})",
+            hint='use kind = "billing" (the Cloud Billing export) or "focus" (Google\'s FOCUS view)',
+        )
     lookback = cfg.get("lookback_days")
-    if lookback is not None and int(lookback) < 0:
-        raise ConfigError(f"lookback_days must be >= 0 ({origin})")
+    if lookback is None:
+        lookback = 3
+    if int(lookback) < 0:
+        raise ConfigError(
+            f"lookback_days must be >= 0 ({origin})",
+            hint="days of export_time re-read on each run, e.g. 3",
+        )
     return GcpExport(
         name,
         BigQuerySource(
@@ -132,6 +192,9 @@ def _export(name: str, cfg: dict[str, Any], secrets: dict[str, Any], origin: str
             location=cfg.get("location") or "",
             service_account_path=secrets["service_account_path"],
             api_endpoint=secrets["api_endpoint"],
+            lookback_days=int(lookback),
+            loaded=loaded,
+            kind=kind,
         ),
     )
 
@@ -151,7 +214,7 @@ class GcpProvider:
     query_prefix = "gcp"
 
     def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> list[str]:
-        """Create or extend ``raw_gcp.billing``."""
+        """Create or extend ``raw_gcp.billing`` and ``raw_gcp.focus``."""
         return ensure_tables(con)
 
     def exports(
@@ -162,16 +225,26 @@ class GcpProvider:
         project_id: str | None = None,
         dataset: str | None = None,
         table: str | None = None,
+        full: bool = False,
     ) -> list[GcpExport]:
         """The flags over ``[gcp]`` when any is given, else every ``[gcp.exports.*]``, else
-        ``[gcp]`` when it names an extract or a table; ``[]`` when GCP is not configured."""
+        ``[gcp]`` when it names an extract or a table; ``[]`` when GCP is not configured.
+        ``full``: list every invoice month of a BigQuery table, not only the look-back's."""
         secrets = {k: settings.get("gcp", k) for k in ("service_account_path", "api_endpoint")}
         given = {"extract": extract, "project_id": project_id, "dataset": dataset, "table": table}
         flags = {k: v for k, v in given.items() if v}
         tables = settings.section_exports("gcp")
+
+        def state(name: str, cfg: dict[str, Any]) -> dict[str, str] | None:
+            if full or cfg.get("extract"):
+                return None
+            return loaded_deliveries(settings, name)
+
         if not flags and tables:
-            return [_export(n, c, secrets, f"[gcp.exports.{n}]") for n, c in tables.items()]
-        keys = ("extract", "project_id", "dataset", "table", "location", "lookback_days")
+            return [
+                _export(n, c, secrets, f"[gcp.exports.{n}]", state(n, c)) for n, c in tables.items()
+            ]
+        keys = ("extract", "project_id", "dataset", "table", "location", "lookback_days", "kind")
         cfg = {k: settings.get("gcp", k) for k in keys} | flags
         if not flags and not (cfg["extract"] or cfg["table"] or cfg["dataset"]):
             return []
@@ -180,7 +253,8 @@ class GcpProvider:
                 "GCP export has no extract and no table",
                 hint="set [gcp].extract or [gcp].table (gcp_billing_export_v1_... / _resource_v1_...)",
             )
-        return [_export(_name(cfg), cfg, secrets, "[gcp]")]
+        name = _name(cfg)
+        return [_export(name, cfg, secrets, "[gcp]", state(name, cfg))]
 
 
 PROVIDER = GcpProvider()

@@ -13,6 +13,7 @@ from finops_lib.errors import InputError
 from finops_lib.sources.gcp_billing.settings import (
     CREDIT_FIELDS,
     DEC,
+    FOCUS_REQUIRED,
     LABEL_COLUMNS,
     REQUIRED,
     SCALAR_COLUMNS,
@@ -42,19 +43,25 @@ def _ref(path: tuple[str, ...], root: str = "") -> str:
     return ".".join(parts + [quote_ident(p) for p in path])
 
 
-def missing_required(schema: pa.Schema) -> list[str]:
+def missing_required(
+    schema: pa.Schema, required: tuple[tuple[str, ...], ...] = REQUIRED
+) -> list[str]:
     """The required fields (dotted) the schema lacks."""
-    return [".".join(p) for p in REQUIRED if _field(schema, p) is None]
+    return [".".join(p) for p in required if _field(schema, p) is None]
 
 
-def check_required(schema: pa.Schema, where: str) -> None:
-    """Raises InputError naming the first required field ``where`` lacks."""
-    missing = missing_required(schema)
+def check_required(schema: pa.Schema, where: str, kind: str = "billing") -> None:
+    """Raises InputError naming the first required field ``where`` lacks (``kind``: billing
+    export or Google's FOCUS view)."""
+    missing = missing_required(schema, FOCUS_REQUIRED if kind == "focus" else REQUIRED)
     if missing:
-        raise InputError(
-            f"{where} has no {missing[0]} column",
-            hint="it is not a Cloud Billing export (gcp_billing_export_v1_* / gcp_billing_export_resource_v1_*)",
+        hint = (
+            "it is not Google's FOCUS view or FOCUS export table (gcp_billing_export_focus_*)"
+            if kind == "focus"
+            else "it is not a Cloud Billing export (gcp_billing_export_v1_* /"
+            ' gcp_billing_export_resource_v1_*); for Google\'s FOCUS view set kind = "focus"'
         )
+        raise InputError(f"{where} has no {missing[0]} column", hint=hint)
 
 
 def _scalar(schema: pa.Schema, typ: str, path: tuple[str, ...]) -> str:
@@ -63,18 +70,29 @@ def _scalar(schema: pa.Schema, typ: str, path: tuple[str, ...]) -> str:
     return f"CAST({_ref(path)} AS {typ})"
 
 
-def _labels(schema: pa.Schema, path: tuple[str, ...]) -> str:
+def _member(item: pa.StructType, name: str) -> str | None:
+    """The struct member called ``name`` in any case (Google's FOCUS view says ``Key``)."""
+    for i in range(item.num_fields):
+        if item.field(i).name.lower() == name:
+            return item.field(i).name
+    return None
+
+
+def labels_json(schema: pa.Schema, path: tuple[str, ...]) -> str:
+    """A ``[{key, value}]`` list as compact JSON object text (NULL when empty or absent)."""
     typ = _field(schema, path)
     if typ is None or not pa.types.is_list(typ) and not pa.types.is_large_list(typ):
         return "CAST(NULL AS VARCHAR)"
     item = typ.value_type
-    if not pa.types.is_struct(item) or item.get_field_index("key") < 0:
+    key = _member(item, "key") if pa.types.is_struct(item) else None
+    if key is None:
         return "CAST(NULL AS VARCHAR)"
-    value = "CAST(l.value AS VARCHAR)" if item.get_field_index("value") >= 0 else "NULL"
+    member = _member(item, "value")
+    value = f"CAST(l.{quote_ident(member)} AS VARCHAR)" if member else "NULL"
     ref = _ref(path)
     return (
         f"CASE WHEN len({ref}) > 0 THEN CAST(to_json(map_from_entries(list_transform({ref},"
-        f" l -> {{'k': CAST(l.key AS VARCHAR), 'v': {value}}}))) AS VARCHAR) END"
+        f" l -> {{'k': CAST(l.{quote_ident(key)} AS VARCHAR), 'v': {value}}}))) AS VARCHAR) END"
     )
 
 
@@ -106,7 +124,7 @@ def select_list(schema: pa.Schema) -> str:
     for col, (typ, path) in SCALAR_COLUMNS.items():
         exprs[col] = _scalar(schema, typ, path)
     for col, path in LABEL_COLUMNS.items():
-        exprs[col] = _labels(schema, path)
+        exprs[col] = labels_json(schema, path)
     exprs["credits"] = _credits(schema)
     return ",\n  ".join(f"{e} AS {quote_ident(c)}" for c, e in exprs.items())
 

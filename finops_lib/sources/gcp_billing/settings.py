@@ -116,3 +116,40 @@ JSON_SUFFIXES: tuple[str, ...] = (
 PARQUET_SUFFIXES: tuple[str, ...] = (".parquet",)
 
 API_ENDPOINT_ENV = "OPEN_FINOPS_GCP_API_ENDPOINT"
+
+#: Rows per page read from the BigQuery API: one Arrow record batch, inserted on its own, so a
+#: month is never held whole in memory (a detailed-export row is about 1-2 KB in Arrow).
+PAGE_ROWS = 20_000
+#: Seconds one BigQuery HTTP request may take, and how long transient failures are retried
+#: (a refused connection is not retried: nothing listens at the endpoint).
+REQUEST_TIMEOUT = 60.0
+RETRY_DEADLINE = 120.0
+
+# --------------------------------------------------------------------- Google's FOCUS view / table
+#: An export's ``kind``: the Cloud Billing export (``billing``, into ``raw_gcp.billing``) or Google's
+#: FOCUS view over it / the FOCUS export table (``focus``, into ``raw_gcp.focus``).
+KINDS: tuple[str, ...] = ("billing", "focus")
+FOCUS_TABLE = f"{RAW_SCHEMA}.focus"
+#: ``raw_gcp.focus`` holds every FOCUS 1.2 column (finops_lib.spec; JSON ones as text) and these
+#: Google extras (nested ones as JSON text; the ``[{Key, Value}]`` lists as JSON objects).
+FOCUS_X_COLUMNS: dict[str, str] = {
+    "x_Credits": VC,
+    "x_CostType": VC,
+    "x_CurrencyConversionRate": DEC,
+    "x_ExportTime": TS,
+    "x_Location": VC,
+    "x_Project": VC,
+    "x_ServiceId": VC,
+    "x_Labels": VC,
+    "x_ProjectLabels": VC,
+    "x_SystemLabels": VC,
+    "x_Tags": VC,
+}
+FOCUS_LABEL_COLUMNS: tuple[str, ...] = ("x_Labels", "x_ProjectLabels", "x_SystemLabels")
+#: Fields a FOCUS view row must have.
+FOCUS_REQUIRED: tuple[tuple[str, ...], ...] = (
+    ("BilledCost",),
+    ("BillingCurrency",),
+    ("BillingPeriodStart",),
+    ("x_ExportTime",),
+)

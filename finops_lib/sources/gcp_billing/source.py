@@ -1,13 +1,13 @@
-"""Where a GCP export's rows come from: BigQuery (google-cloud-bigquery, as Arrow) or a local JSONL /
-Parquet extract of the export table. Both answer the same two questions: per invoice month, the
-newest ``export_time`` and the row count (:meth:`summary`, the deliveries), and one month's rows up
-to a given export time (BigQuery: an Arrow table; an extract: its files, read by DuckDB in load).
+"""Where a GCP export's rows come from: a local JSONL / Parquet extract of the export table (here) or
+BigQuery (bigquery.py). Both answer the same two questions: per invoice month, the newest
+``export_time`` and the row count (``summary``, the deliveries), and one month's rows up to a given
+export time (an extract: its files, read by DuckDB in load; BigQuery: Arrow record batches).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from finops_lib.errors import ConfigError, InputError
+from finops_lib.errors import InputError
 from finops_lib.sources.gcp_billing import reader
 from finops_lib.sources.gcp_billing.settings import (
-    API_ENDPOINT_ENV,
     JSON_SUFFIXES,
     PARQUET_SUFFIXES,
 )
@@ -35,6 +34,7 @@ class Month:
     rows: int
     kind: str  # standard | detailed
     sources: tuple[str, ...]  # the files (extract) or the table id holding the month
+    listed: bool = True  # False: taken from the load state (no row within the look-back)
 
     @property
     def period(self) -> str:
@@ -49,7 +49,7 @@ class Month:
         return f"{self.max_text}/{self.rows}"
 
 
-def _months(found: list[tuple[Any, Any, Any]], where: str, kind: str, src: str) -> list[Month]:
+def months_of(found: list[tuple[Any, Any, Any]], where: str, kind: str, src: str) -> list[Month]:
     out = []
     for month, max_time, n in found:
         text = "" if month is None else str(month)
@@ -62,7 +62,8 @@ def _months(found: list[tuple[Any, Any, Any]], where: str, kind: str, src: str) 
     return out
 
 
-def _short(exc: BaseException) -> str:
+def short(exc: object) -> str:
+    """The first line of an error's text (its type name when it has none)."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
@@ -127,7 +128,7 @@ def file_schema(con: duckdb.DuckDBPyConnection, path: Path) -> pa.Schema:
 
 def bad_file(path: Path | str, exc: BaseException) -> InputError:
     return InputError(
-        f"GCP extract {path} does not read: {_short(exc)}",
+        f"GCP extract {path} does not read: {short(exc)}",
         hint="re-run the EXPORT DATA job (JSON lines or Parquet) or remove the damaged file",
     )
 
@@ -164,7 +165,7 @@ class ExtractSource:
                     ).fetchall()
                 except duckdb.Error as exc:
                     raise bad_file(path, exc) from None
-                for m in _months(found, f"GCP extract {path}", kind, str(path)):
+                for m in months_of(found, f"GCP extract {path}", kind, str(path)):
                     old = merged.get(m.month)
                     if old is not None:
                         m = Month(
@@ -180,143 +181,3 @@ class ExtractSource:
         if not merged:
             raise InputError(f"GCP extract {self.extract} holds no rows", hint="check the extract")
         return [merged[k] for k in sorted(merged)]
-
-
-# --------------------------------------------------------------------------- BigQuery
-
-
-@dataclass
-class BigQuerySource:
-    """The export table in BigQuery, read with google-cloud-bigquery as Arrow."""
-
-    project_id: str
-    dataset: str
-    table: str
-    location: str = "US"
-    service_account_path: str = field(default="", repr=False)
-    api_endpoint: str = ""
-    _client: Any = field(default=None, repr=False)
-
-    @property
-    def table_id(self) -> str:
-        return ".".join(p for p in (self.project_id, self.dataset, self.table) if p)
-
-    @property
-    def where(self) -> str:
-        at = f" at {self.api_endpoint}" if self.api_endpoint else ""
-        return f"bigquery:{self.table_id}{at}"
-
-    def client(self) -> Any:
-        """A BigQuery client: the service account key, else an emulator's anonymous access, else
-        application default credentials.
-
-        Raises:
-            ConfigError: no credentials (naming the settings that give them).
-        """
-        if self._client is not None:
-            return self._client
-        from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
-        from google.cloud import bigquery
-
-        options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
-        try:
-            if self.service_account_path:
-                from google.oauth2 import service_account
-
-                creds = service_account.Credentials.from_service_account_file(
-                    self.service_account_path
-                )
-            elif self.api_endpoint:
-                from google.auth.credentials import AnonymousCredentials
-
-                creds = AnonymousCredentials()
-            else:
-                creds = None  # application default credentials
-            self._client = bigquery.Client(
-                project=self.project_id or None,
-                credentials=creds,
-                location=self.location or None,
-                client_options=options,
-            )
-        except DefaultCredentialsError:
-            raise ConfigError(
-                "no Google Cloud credentials for BigQuery",
-                hint="run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS"
-                " or [gcp].service_account_path",
-            ) from None
-        except (OSError, ValueError, GoogleAuthError) as exc:
-            raise ConfigError(
-                f"cannot use [gcp].service_account_path: {type(exc).__name__}",
-                hint="name a readable service account key file (JSON)",
-            ) from None
-        return self._client
-
-    def _query(self, sql: str, params: list[Any] | None = None) -> pa.Table:
-        from google.api_core import exceptions as gexc
-        from google.cloud import bigquery
-
-        client = self.client()
-        config = bigquery.QueryJobConfig(query_parameters=params or [])
-        try:
-            job = client.query(sql, job_config=config)
-            return job.result().to_arrow(create_bqstorage_client=not self.api_endpoint)
-        except gexc.NotFound:
-            raise InputError(
-                f"BigQuery table {self.table_id} not found",
-                hint="set [gcp].project_id, dataset and table to the billing export's table",
-            ) from None
-        except (gexc.Forbidden, gexc.Unauthorized) as exc:
-            raise ConfigError(
-                f"BigQuery refused access to {self.table_id} ({type(exc).__name__})",
-                hint="grant the credentials BigQuery Data Viewer and Job User, or set [gcp].service_account_path",
-            ) from None
-        except gexc.GoogleAPIError as exc:
-            raise InputError(f"BigQuery query on {self.table_id} failed: {_short(exc)}") from None
-        except Exception as exc:  # requests / transport errors: the API is unreachable
-            if type(exc).__module__.startswith(("requests", "urllib3", "google.auth")):
-                raise InputError(
-                    f"cannot reach the BigQuery API{' at ' + self.api_endpoint if self.api_endpoint else ''}"
-                    f" ({type(exc).__name__})",
-                    hint=f"check the network or [gcp].api_endpoint ({API_ENDPOINT_ENV})",
-                ) from None
-            raise
-
-    def _check(self) -> pa.Table:
-        if not (self.dataset and self.table):
-            raise ConfigError(
-                "GCP export has no dataset/table",
-                hint="set [gcp].dataset and [gcp].table (or [gcp].extract)",
-            )
-        return self._query(f"SELECT * FROM `{self.table_id}` LIMIT 0")  # noqa: S608
-
-    def summary(self) -> list[Month]:
-        empty = self._check()
-        reader.check_required(empty.schema, f"BigQuery table {self.table_id}")
-        kind = reader.export_kind(empty.schema, self.table)
-        got = self._query(
-            f"SELECT invoice.month AS month, MAX(export_time) AS max_time, COUNT(*) AS n"  # noqa: S608
-            f" FROM `{self.table_id}` GROUP BY month ORDER BY month"
-        )
-        found = list(
-            zip(
-                got.column("month").to_pylist(),
-                got.column("max_time").to_pylist(),
-                got.column("n").to_pylist(),
-                strict=True,
-            )
-        )
-        found = [(m, t if t.tzinfo else t.replace(tzinfo=UTC), n) for m, t, n in found]
-        return _months(found, f"BigQuery table {self.table_id}", kind, self.table_id)
-
-    def month_rows(self, month: str, max_time: datetime) -> pa.Table:
-        """One invoice month's rows exported up to ``max_time``, nested, as an Arrow table."""
-        from google.cloud import bigquery
-
-        return self._query(
-            f"SELECT * FROM `{self.table_id}` WHERE invoice.month = @month"  # noqa: S608
-            " AND export_time <= @max_time",
-            [
-                bigquery.ScalarQueryParameter("month", "STRING", month),
-                bigquery.ScalarQueryParameter("max_time", "TIMESTAMP", max_time),
-            ],
-        )
