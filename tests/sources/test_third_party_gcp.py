@@ -120,3 +120,19 @@ def test_placeholder_credits_are_not_credits(warehouse: tuple[Path, ImportResult
     finally:
         con.close()
     assert kinds == [("PROMOTION",)]
+
+
+def test_raw_credits_are_always_a_list(warehouse: tuple[Path, ImportResult]) -> None:
+    """nise writes one credit as an object; the raw contract holds a JSON array either way."""
+    path, _ = warehouse
+    con = _con(path)
+    try:
+        kinds = dict(
+            con.execute(
+                "select json_type(credits), count(*) from raw_gcp.billing"
+                " where credits is not null group by all"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert set(kinds) == {"ARRAY"}, kinds

@@ -100,6 +100,20 @@ def _credits(schema: pa.Schema) -> str:
     typ = _field(schema, ("credits",))
     if typ is None:
         return "CAST(NULL AS VARCHAR)"
+    if pa.types.is_struct(typ):
+        # one credit written as an object, not a list (koku-nise's extracts): a list of one, so
+        # that raw_gcp.billing holds the array the contract names
+        one = ", ".join(
+            f"'{name}': CAST(CAST(\"credits\".amount AS {DEC}) AS VARCHAR)"
+            if name == "amount"
+            else f"'{name}': CAST(\"credits\".{quote_ident(name)} AS VARCHAR)"
+            for name in CREDIT_FIELDS
+            if typ.get_field_index(name) >= 0
+        )
+        return (
+            'CASE WHEN "credits" IS NULL THEN CAST(NULL AS VARCHAR) '
+            f"ELSE CAST(to_json([{{{one}}}]) AS VARCHAR) END"
+        )
     if not (pa.types.is_list(typ) or pa.types.is_large_list(typ)) or not pa.types.is_struct(
         typ.value_type
     ):
