@@ -489,6 +489,29 @@ def test_standard_export_loads_with_resource_columns_null(setup: dict[str, Any])
     assert got == [("standard", len(hand_rows()), 0, 0)]
 
 
+def test_focus_export_passes_the_checker_and_the_official_validator(
+    setup: dict[str, Any], tmp_path: Path
+) -> None:
+    """The FOCUS 1.2 export of rows read through the BigQuery API: no row-level check fails, and
+    the official validator fails only its known defective rules."""
+    from finops_lib import checks, official_validator
+    from finops_lib.export import export
+
+    con = db.connect(setup["db"], read_only=True)
+    try:
+        errors = checks.failed(checks.run_checks(con), "error")
+        assert errors == [], [(r.rule.rule_id, r.failing) for r in errors]
+        path = tmp_path / "gcp-focus-1.2.parquet"
+        export(con, path, focus_version="1.2", fmt="parquet")
+    finally:
+        con.close()
+    if official_validator.find_python312() is None:
+        pytest.skip("the official validator needs a local Python 3.12 and none was found")
+    outcome = official_validator.run(path)
+    assert outcome.total > 500
+    assert outcome.real_failures == [], outcome.real_failures
+
+
 def test_rerun_imports_nothing_and_changes_nothing(setup: dict[str, Any], capsys) -> None:
     before = snapshot(setup["db"])
     capsys.readouterr()
