@@ -11,19 +11,25 @@ Order you can read in :func:`build`:
    returns for them. Readers never see a gap. A source whose required relation is absent is skipped,
    so adding Azure or GCP is adding a file;
 4. rebuild the marts by running ``queries/marts/*.sql`` in name order;
-5. append one row to ``meta.build_log``.
+5. (re)create ``marts.cost_allocation`` from the allocation rules (``finops_lib.allocation``; only
+   the rebuilt billing periods when the rules are those of the last build), then record the
+   ``[allocation]`` and ``[budgets]`` trees in effect in ``meta.config_trees``;
+6. append one row to ``meta.build_log``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from finops_lib import db, sql
+from finops_lib import allocation, db, sql
 from finops_lib.errors import FinopsError
 from finops_lib.spec import output_columns
 
@@ -32,6 +38,8 @@ log = logging.getLogger(__name__)
 FOCUS_TABLE = "focus.cost_and_usage"
 LOOKUPS_DIR = Path(__file__).resolve().parent / "lookups"
 SCHEMAS = ("staging", "focus", "meta", "marts")
+#: The config trees a build records in ``meta.config_trees`` (readers without a config use them).
+RECORDED_TREES = ("allocation", "budgets")
 
 Changed = list[tuple[str, str, str]]
 
@@ -46,6 +54,7 @@ class BuildResult:
     sources_skipped: list[str] = field(default_factory=list)
     staging_views: list[str] = field(default_factory=list)
     marts: list[str] = field(default_factory=list)
+    allocation_rows: int = 0
     full: bool = True
     seconds: float = 0.0
 
@@ -227,27 +236,73 @@ def _log(con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildR
     )
 
 
-def build(con: duckdb.DuckDBPyConnection, *, changed: Changed | None = None) -> BuildResult:
-    """(Re)build staging, ``focus.cost_and_usage`` and the marts.
+def recorded_trees(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """The config trees the last build recorded in ``meta.config_trees`` (``{}`` when none)."""
+    if not db.table_exists(con, "meta", "config_trees"):
+        return {}
+    rows = con.execute("select section, body from meta.config_trees").fetchall()
+    return {str(section): json.loads(body) for section, body in rows if body}
+
+
+def record_trees(con: duckdb.DuckDBPyConnection, trees: Mapping[str, dict[str, Any]]) -> None:
+    """Replace the rows of :data:`RECORDED_TREES` in ``meta.config_trees`` with ``trees``."""
+    con.execute(
+        "create table if not exists meta.config_trees "
+        "(section varchar, body varchar, recorded_at timestamptz)"
+    )
+    con.execute(
+        "delete from meta.config_trees where list_contains($s, section)",
+        {"s": list(RECORDED_TREES)},
+    )
+    for section in RECORDED_TREES:
+        con.execute(
+            "insert into meta.config_trees values ($s, $b, now())",
+            {"s": section, "b": allocation.tree_json(dict(trees.get(section) or {}))},
+        )
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    changed: Changed | None = None,
+    trees: Mapping[str, dict[str, Any]] | None = None,
+) -> BuildResult:
+    """(Re)build staging, ``focus.cost_and_usage``, the marts and ``marts.cost_allocation``.
 
     Args:
         con: a writable warehouse connection.
         changed: ``(provider, export_name, billing_period)`` just (re)loaded; ``None`` = everything.
+        trees: the config trees in effect (``{"allocation": settings.tree("allocation"),
+            "budgets": ...}``), recorded in ``meta.config_trees``; ``None`` keeps the recorded
+            ones (a build without settings allocates as the last one did).
 
     Returns:
         A :class:`BuildResult` with rows deleted/inserted and what ran.
 
     Raises:
         FinopsError: a staging view, mapping or mart failed (the message names the file).
+        ConfigError: a bad allocation rule (before anything is rebuilt).
     """
     t0 = time.perf_counter()
     result = BuildResult()
+    recorded = recorded_trees(con)
+    in_effect = dict(trees) if trees is not None else recorded
+    rules = allocation.parse(in_effect.get("allocation"))
+    # the same rules made the other periods' rows: only the rebuilt periods are allocated again
+    same_rules = allocation.tree_json(in_effect.get("allocation") or {}) == allocation.tree_json(
+        recorded.get("allocation") or {}
+    )
     if ensure_focus_table(con):
         changed = None
     result.full = changed is None
     result.staging_views = create_staging(con)
     rebuild_focus(con, changed, result)
     result.marts = rebuild_marts(con)
+    incremental = changed is not None and same_rules and allocation.is_current(con)
+    periods = sorted({c[2] for c in changed or []}) if incremental else None
+    result.allocation_rows = allocation.apply(con, rules, periods)
+    if trees is not None:  # after the mart: recorded rules are always the rules that made it
+        record_trees(con, trees)
     result.seconds = time.perf_counter() - t0
     _log(con, changed, result)
     log.info(

@@ -23,8 +23,8 @@ from typing import Any
 
 import duckdb
 
-from finops_lib import db, sources, sql, state
-from finops_lib.build import BuildResult, build
+from finops_lib import allocation, db, sources, sql, state
+from finops_lib.build import RECORDED_TREES, BuildResult, build
 from finops_lib.config import Settings
 from finops_lib.errors import ConfigError, InputError
 from finops_lib.publish import is_current, publish
@@ -228,13 +228,18 @@ def finish(
         say(f"building {len(result.unbuilt)} period(s) an earlier import left unbuilt")
     if result.to_build:
         say("building FOCUS tables")
-        result.build = build(con, changed=result.to_build)
+        result.build = build(con, changed=result.to_build, trees=config_trees(settings))
     if result.build is not None:
         say("publishing the snapshot")
         changed = None if result.build.full else result.to_build
         result.published = str(publish(con, settings, changed=changed))
     elif not is_current(con, settings):
         result.published = str(publish(con, settings))
+
+
+def config_trees(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The config trees a build records and applies (``[allocation]``, ``[budgets]``)."""
+    return {section: settings.tree(section) for section in RECORDED_TREES}
 
 
 def import_all(
@@ -274,6 +279,7 @@ def import_all(
     if overrides and (names is None or len(names) != 1):
         raise ConfigError("provider flags need exactly one provider", hint="pass providers=[name]")
     selected = _select_exports(settings, names, exports, overrides)
+    allocation.parse(settings.tree("allocation"))  # a bad rule fails before anything is loaded
     own = con is None
     con = con or db.connect_writer(settings)
     result = ImportResult()
@@ -302,7 +308,7 @@ def rebuild(settings: Settings, *, con: duckdb.DuckDBPyConnection | None = None)
     con = con or db.connect_writer(settings)
     try:
         ensure_tables(con)
-        return build(con)
+        return build(con, trees=config_trees(settings))
     finally:
         if own:
             con.close()

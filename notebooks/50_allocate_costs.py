@@ -1,7 +1,7 @@
 # /// script
 # [tool.marimo.opengraph]
 # title = "Cost allocation"
-# description = "Cost by tag, tag coverage, untagged resources, chargeback."
+# description = "Cost by tag and by virtual dimension, coverage, shared costs split, chargeback."
 # ///
 import marimo
 
@@ -24,7 +24,9 @@ def _():
     Effective cost of one billing period by tag (`Tags` in `focus.cost_and_usage`; keys from
     `[project].tag_keys` or the `tag_keys` parameter), the share of cost carrying each key (tag
     coverage), the costliest resources with none of the keys, and a chargeback table of accounts by
-    tag value.
+    tag value. Then the virtual dimensions of `[allocation]` (`marts.cost_allocation`, applied at
+    every build): how much of the cost their rules allocate, chargeback by value with shared costs
+    split in, and what stays unallocated.
     """)
     return
 
@@ -37,7 +39,8 @@ def parameters():
     accounts = args.get("accounts") or ""
     services = args.get("services") or ""
     tag_keys = args.get("tag_keys") or ""
-    return accounts, period, providers, services, tag_keys
+    dimension = args.get("dimension") or ""
+    return accounts, dimension, period, providers, services, tag_keys
 
 
 @app.cell
@@ -119,6 +122,67 @@ def _(con, f, key):
             fa.widgets.table(fa.allocation.chargeback(con, f, key.value)),
         ]
     )
+    return
+
+
+@app.cell
+def _(con, dimension, f):
+    dims = fa.allocation.virtual_dimensions(con)
+    coverage = fa.allocation.allocation_coverage(con, f)
+    dim = fa.widgets.choice(
+        sorted(dims), dimension or fa.allocation.default_dimension(dims), "Dimension"
+    )
+    mo.vstack(
+        [
+            mo.md("## Virtual dimensions: allocation coverage"),
+            mo.md(
+                "Share of effective cost a rule allocated or a shared-cost rule split across "
+                "values; the rest stays on the dimension's default (`unallocated`)."
+                if dims
+                else "No virtual dimension is configured: add `[allocation.dimensions.<name>]` "
+                "rules to `finops.toml` (see `finops.example.toml`) and run `finops focus build`."
+            ),
+            charts.show(
+                charts.share_bars(coverage, "label", "coverage", "Allocation coverage by dimension")
+            )
+            if coverage.height
+            else mo.md(""),
+            fa.widgets.table(coverage.drop("label")) if coverage.height else mo.md(""),
+            fa.widgets.show_choice(dim) if dims else mo.md(""),
+        ]
+    )
+    return (dim,)
+
+
+@app.cell
+def _(con, dim, f):
+    report = fa.allocation.allocation_report(con, f, dim.value) if dim.value else None
+    mo.vstack(
+        [
+            mo.md(f"## Chargeback by {dim.value}, shared costs split in"),
+            charts.show(
+                charts.ranked_bars(
+                    report,
+                    category="value",
+                    title=f"Effective cost by {dim.value}",
+                    color="billing_currency",
+                )
+            ),
+            fa.widgets.table(fa.allocation.dimension_chargeback(con, f, dim.value)),
+            fa.widgets.table(report),
+        ]
+    ) if report is not None and report.height else mo.md("")
+    return
+
+
+@app.cell
+def _(con, dim, f):
+    mo.vstack(
+        [
+            mo.md(f"## What stays unallocated in {dim.value}"),
+            fa.widgets.table(fa.allocation.unallocated(con, f, dim.value)),
+        ]
+    ) if dim.value else mo.md("")
     return
 
 
