@@ -74,7 +74,24 @@ def _(con, f):
 
 @app.cell
 def _(con, f):
+    # days inside the period only; its charges dated outside it are listed apart below
     charts.show(charts.daily_cost(fa.cost.daily_cost(con, f), color="provider"))
+    return
+
+
+@app.cell
+def _(con, f):
+    outside = fa.anomalies.outside_period(con, f)
+    mo.vstack(
+        [
+            mo.md(
+                f"### Charges of {f.period} dated outside it\n\nCorrections of an earlier month"
+                " and charges on a provider's time-zone edge: part of the period's total, not"
+                " of its daily chart."
+            ),
+            fa.widgets.table(outside),
+        ]
+    ) if outside.height else None
     return
 
 

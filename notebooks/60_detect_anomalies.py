@@ -19,13 +19,17 @@ with app.setup:
 @app.cell
 def _():
     mo.md("""
-    # Anomalies and forecast: is anything unusual, and will we stay within budget?
+    # Anomalies and forecast: did a cost jump, and will we stay within budget?
 
-    Daily effective cost of one billing period (default: the latest, even if incomplete). A day is an
-    anomaly when its robust z-score against the 28 days before it, `(cost - median) / (1.4826 x MAD)`,
-    reaches `[project].anomaly_threshold` (default 3); days with under 7 days of history are not
-    scored. Forecast: month-to-date cost plus the mean of the last 7 days for each day left,
-    against `[project].monthly_budget`.
+    Usage anomalies of one billing period (default: the latest, even if incomplete), from
+    `focus.cost_and_usage` in the published snapshot: usage charges only (ChargeCategory Usage,
+    ChargeFrequency Usage-Based, no corrections), so purchases, monthly fees, taxes and credits
+    never show up, nor a month's first day for its fees. Each provider, account and service (and
+    each value of a virtual dimension, when built) is compared with the same weekday of the 8 weeks
+    before (median, robust spread) and with the same day of the months before; a day is an anomaly
+    when it rises by `[project].anomaly_threshold` spreads (default 3) and by at least the
+    minimum impact (default 50 in the billing currency). The resources that drove it are named.
+    Budgets, their forecasts and thresholds: the budgets report (65).
     """)
     return
 
@@ -38,8 +42,9 @@ def parameters():
     accounts = args.get("accounts") or ""
     services = args.get("services") or ""
     threshold = args.get("threshold") or ""
+    min_impact = args.get("min_impact") or ""
     budget = args.get("budget") or ""
-    return accounts, budget, period, providers, services, threshold
+    return accounts, budget, min_impact, period, providers, services, threshold
 
 
 @app.cell
@@ -64,21 +69,43 @@ def _(bar, base):
 
 
 @app.cell
-def _(budget, settings, threshold):
+def _(budget, min_impact, settings, threshold):
     z = float(threshold or settings.get("project", "anomaly_threshold"))
+    impact = float(min_impact or fa.anomalies.MIN_IMPACT)
     limit = float(budget or settings.get("project", "monthly_budget"))
-    return limit, z
+    return impact, limit, z
 
 
 @app.cell
-def _(con, f, z):
-    days = fa.anomalies.daily_anomalies(con, f, threshold=z)
+def _(con, f, impact, z):
+    found = fa.anomalies.usage_anomalies(con, f, threshold=z, min_impact=impact)
+    days = fa.anomalies.usage_daily(con, f, found)
     mo.vstack(
         [
-            charts.show(charts.anomalies(days, threshold=z)),
-            fa.widgets.table(days.filter(days["anomaly"])),
+            charts.show(
+                charts.anomalies(days, threshold=z).properties(
+                    title=f"Daily usage cost {f.period}, days with an anomaly in red"
+                )
+            ),
+            mo.md(
+                f"**{found.height} anomal{'y' if found.height == 1 else 'ies'}** in {f.period}"
+                f" (rise of at least {impact:,.0f} and {z:g} spreads), largest first:"
+            ),
+            fa.widgets.table(found),
         ]
     )
+    return
+
+
+@app.cell
+def _(con, f):
+    outside = fa.anomalies.outside_period(con, f)
+    mo.vstack(
+        [
+            mo.md(f"### Charges of {f.period} dated outside it (corrections, time-zone edges)"),
+            fa.widgets.table(outside),
+        ]
+    ) if outside.height else None
     return
 
 

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from finops_lib.cli import alerts as alerts_cli
+from finops_lib.cli import allocation as allocation_cli
 from finops_lib.cli import aws, azure, demo, demo_run, focus, gcp, imports, report, serve, validate
 from finops_lib.cli.common import State, console, err_console
 from finops_lib.config import load_settings
@@ -32,6 +34,8 @@ app.add_typer(azure.app, name="azure")
 app.add_typer(gcp.app, name="gcp")
 app.add_typer(focus.app, name="focus")
 app.add_typer(report.app, name="report")
+app.add_typer(alerts_cli.app, name="alerts")
+app.add_typer(allocation_cli.app, name="allocation")
 app.command("validate")(validate.validate)
 app.command("demo")(demo_run.demo)
 app.command("app")(serve.serve)

@@ -47,6 +47,10 @@ def import_cmd(
     ] = None,
     period: Periods = None,
     force: Force = False,
+    alerts: Annotated[
+        bool,
+        typer.Option("--alerts", help="Then run `finops alerts check` (budgets and anomalies)."),
+    ] = False,
 ) -> None:
     """Import every configured export of every provider: each new or restated period exactly
     once, then rebuild FOCUS and publish."""
@@ -58,6 +62,10 @@ def import_cmd(
         periods=[parse_period(p) for p in period] if period else None,
         force=force,
     )
+    if alerts:
+        from finops_lib.cli.alerts import run_check
+
+        run_check(state(ctx).settings)
 
 
 def show_state(
