@@ -93,6 +93,19 @@ def init_sql(parquet_dir: str, tables: list[str]) -> str:
     return ";\n".join(stmts) + ";"
 
 
+PUBLISHED_VIEW = re.compile(r"\b(focus|marts|meta)_([a-z][a-z0-9_]*)\b")
+
+
+def tables_used(card_list: list[Card]) -> list[str]:
+    """The published tables (``schema__table``) the cards read as ``schema_table`` views."""
+    found = {
+        f"{m.group(1)}__{m.group(2)}"
+        for card in card_list
+        for m in PUBLISHED_VIEW.finditer(card.sql)
+    }
+    return sorted(found | {"focus__cost_and_usage"})
+
+
 def card_payload(card: Card, database_id: int, collection_id: int) -> dict[str, Any]:
     """The ``POST /api/card`` body for one native-SQL card."""
     tags = {
@@ -136,7 +149,7 @@ def provision(client: MetabaseClient, spec: dict[str, Any] | None = None) -> dic
     """Create or update the database, collection, cards and dashboards. Returns object ids by name."""
     spec = spec or load_spec()
     db_spec = spec["database"]
-    tables = ["focus__cost_and_usage"]
+    tables = tables_used(cards(spec))
     details = {
         "database_file": ":memory:",
         "read_only": False,

@@ -45,3 +45,12 @@ def test_init_sql_rejects_unsafe_paths_and_names():
         metabase.init_sql("/data/published/parquet", ["bad name"])
     text = metabase.init_sql("/data/published/parquet", ["focus__cost_and_usage"])
     assert "focus_cost_and_usage" in text
+
+
+def test_the_connection_has_a_view_for_every_table_a_card_reads():
+    tables = metabase.tables_used(metabase.cards())
+    assert {"focus__cost_and_usage", "marts__cost_allocation", "meta__config_trees"} <= set(tables)
+    text = metabase.init_sql("/data/published/parquet", tables)
+    for card in metabase.cards():
+        for view in {m.group(0) for m in metabase.PUBLISHED_VIEW.finditer(card.sql)}:
+            assert f'VIEW "{view}" AS' in text, (card.file, view)
