@@ -39,7 +39,12 @@ log = logging.getLogger(__name__)
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 # Notebooks that write or touch the network are not rendered as reports.
 NOT_REPORTS = ("01_import_billing",)
-CRON_LINE = "0 6 * * * cd {root} && ./finops report render >> {reports}/cron.log 2>&1"
+# Import (then alert on budgets and anomalies), then render; the reports render from the last good
+# snapshot even when the import fails, and the failure is in the log.
+CRON_LINE = (
+    "0 6 * * * cd {root} && {{ ./finops import --alerts; ./finops report render; }}"
+    " >> {reports}/cron.log 2>&1"
+)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -40,6 +40,7 @@ def test_schedule_prints_a_daily_cron_line(capsys: pytest.CaptureFixture[str]) -
     line = capsys.readouterr().out.strip()
     fields = line.split()
     assert fields[:5] == ["0", "6", "*", "*", "*"] and "./finops report render" in line
+    assert "./finops import --alerts" in line  # budgets and anomalies alert after the import
 
 
 def test_render_refuses_a_malformed_period(capsys: pytest.CaptureFixture[str]) -> None:
