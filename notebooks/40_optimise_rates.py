@@ -1,7 +1,7 @@
 # /// script
 # [tool.marimo.opengraph]
 # title = "Rate optimisation"
-# description = "Commitment utilisation and coverage, per commitment, chargeback."
+# description = "Commitment utilisation and coverage, per commitment, chargeback, spot usage."
 # ///
 import marimo
 
@@ -24,7 +24,8 @@ def _():
     Savings plans and reservations (FOCUS `CommitmentDiscount*` columns) in one billing period:
     utilisation = used / (used + unused) commitment cost; coverage = commitment-covered usage /
     (covered + on-demand usage) per service category; one row per commitment; commitments whose
-    charges stop before the end of the data (ended or lapsing); who benefits (chargeback).
+    charges stop before the end of the data (ended or lapsing); who benefits (chargeback); spot and
+    preemptible usage, its share of compute and its savings against the list price.
     """)
     return
 
@@ -117,6 +118,52 @@ def _(con, f):
         [
             mo.md("## Commitment chargeback by account"),
             fa.widgets.table(fa.rates.chargeback(con, f)),
+        ]
+    )
+    return
+
+
+@app.cell
+def _():
+    mo.md("""
+    ## Spot and preemptible usage
+
+    Usage priced at the providers' spare-capacity rates (FOCUS PricingCategory `Dynamic`: AWS EC2
+    Spot, Azure Spot VMs, Google Cloud Spot / preemptible VMs): the share of compute usage
+    (ServiceCategory `Compute`) it runs, and its savings against the list (on-demand) price,
+    ListCost - EffectiveCost. Per provider and billing currency, then per account and service.
+    """)
+    return
+
+
+@app.cell
+def _(con, f):
+    spot = fa.rates.spot_summary(con, f)
+    mo.vstack(
+        [
+            charts.show(
+                charts.ranked_bars(
+                    spot,
+                    category="provider",
+                    value="savings",
+                    title="Spot savings against list price",
+                    color="provider",
+                )
+            )
+            if spot.height
+            else mo.md("No spot or preemptible usage in this period."),
+            fa.widgets.table(spot),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(con, f):
+    mo.vstack(
+        [
+            mo.md("### Spot usage by account and service"),
+            fa.widgets.table(fa.rates.spot_usage(con, f)),
         ]
     )
     return

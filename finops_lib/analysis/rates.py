@@ -1,4 +1,4 @@
-"""Rate optimisation: commitment utilisation, coverage, per-commitment table, chargeback."""
+"""Rate optimisation: commitment utilisation, coverage, per-commitment table, chargeback, spot."""
 
 from __future__ import annotations
 
@@ -41,3 +41,15 @@ def last_seen(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 def chargeback(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Commitment-covered cost and savings per sub-account and commitment."""
     return query(con, "commitment_chargeback", f.params())
+
+
+def spot_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
+    """Spot / preemptible usage (PricingCategory Dynamic) per provider and currency: compute cost,
+    the spot part of it and its share, spot cost against its list cost, and the savings."""
+    return query(con, "spot_summary", f.params())
+
+
+def spot_usage(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
+    """Spot / preemptible usage per provider, sub account and service: cost, list cost, savings
+    (ListCost - EffectiveCost) and its share of the account's compute cost."""
+    return query(con, "spot_usage", f.params())

@@ -74,6 +74,20 @@ def _demo_settings(
     )
 
 
+def with_demo_config(settings: Settings) -> tuple[Settings, list[str]]:
+    """The settings with the demo's ``[allocation]`` and ``[budgets]`` (``demo_config.toml``) for
+    each of the two the user's config does not set; returns the sections taken from the demo."""
+    from finops_lib.demo import demo_config
+
+    tables = demo_config()
+    taken = []
+    for section in ("allocation", "budgets"):
+        if section not in settings.trees:  # an empty table of the user's own counts as theirs
+            settings = settings.with_tree(section, tables[section])
+            taken.append(section)
+    return settings, taken
+
+
 def demo(
     ctx: typer.Context,
     rows: Annotated[int, typer.Option(help="Rows of demo billing data to generate.")] = DEMO_ROWS,
@@ -101,10 +115,15 @@ def demo(
         gcp = generate_gcp(output / GCP_FOLDER, rows=DEMO_GCP_ROWS, seed=DEMO_SEED)
     timings["generate"] = time.perf_counter() - t0
 
+    # the demo's allocation rules and budgets, unless the user's config has its own: the build
+    # records them in the warehouse, so `finops allocation report` and `finops alerts check` work
+    demo_settings, taken = with_demo_config(
+        _demo_settings(settings, generated.exports.values(), azure.datasets.values(), [gcp])
+    )
     t1 = time.perf_counter()
     with console.status("importing the AWS, Azure and GCP exports...") as status:
         result = pipeline.import_all(
-            _demo_settings(settings, generated.exports.values(), azure.datasets.values(), [gcp]),
+            demo_settings,
             providers=["aws", "azure", "gcp"],
             force=True,
             progress=lambda msg: status.update(f"importing: {msg}"),
@@ -162,6 +181,12 @@ def demo(
         f"reconciliation: {recon.height} period x account rows, {bad_recon} with a difference"
     )
     console.print(f"warehouse: {settings.database}  snapshot: {snapshot}")
+    if taken:
+        console.print(
+            f"{' and '.join(f'[{t}]' for t in taken)}: the demo's (finops_lib/demo/demo_config.toml);"
+            " your config's own tables take precedence",
+            markup=False,
+        )
     if rendered:
         index = Path(settings.get("project", "reports_dir")) / "index.html"
         console.print(f"reports: {index.resolve()} ({len(rendered)} reports, open offline)")

@@ -5,14 +5,18 @@
 Exports (parquet, one execution folder per delivery) under ``<out>/cur-v2``. The last month is restated:
 an older delivery stays in the bucket and the current manifest points at the newer one. The deliveries
 also carry what real and third-party CURs do (``quirks.py``: odd units, Marketplace lines, a CUR v1
-month without ``bill/InvoicingEntity``, the text ``None`` in numeric v1 columns). Expected totals
+month without ``bill/InvoicingEntity``, the text ``None`` in numeric v1 columns), EC2 Spot usage
+billed at the spot price beside its on-demand list price, 1-year commitments renewed every 12
+months, and one planted usage anomaly in the last month (``planted.py``). Expected totals
 (per export, period and payer) are computed from the generated integers, independently of any reader,
-and written to ``expected_totals.json`` in each bucket root.
+and written to ``expected_totals.json`` in each bucket root (the CUR v1 one also describes the
+planted anomaly under ``planted_anomaly``). ``DEFAULT_MONTHS``: 13 months, 2025-10 to 2026-10.
 """
 
 from __future__ import annotations
 
 import json
+import tomllib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +35,8 @@ from finops_lib.demo.writers import V1Writer, V2Writer, money_str
 
 BUCKET = "demo-billing"
 NAMES = {"v1": ("cur", "demo-cur"), "v2": ("exports", "demo-cur2")}
-DEFAULT_MONTHS = ("2026-08", "2026-09", "2026-10")
+# 13 months, 2025-10 .. 2026-10: a year of history plus the month a year-over-year view compares
+DEFAULT_MONTHS = tuple(f"{2025 + (9 + i) // 12}-{(9 + i) % 12 + 1:02d}" for i in range(13))
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,13 @@ def _deliver(
     rows_per_file: int,
     current: bool,
     on_rows: Callable[[int], None] | None = None,
+    anomaly: bool = False,
 ) -> dict:
-    """Write one delivery of one month; return its expected totals."""
+    """Write one delivery of one month; return its expected totals (with the planted anomaly
+    under ``planted_anomaly`` when this delivery holds it)."""
     org = organisation(flavour)
     prefix, name = NAMES[flavour]
-    gen = MonthGenerator(org, month, rows, seed, flavour)
+    gen = MonthGenerator(org, month, rows, seed, flavour, anomaly=anomaly)
     assembly = _uuid(flavour, month.period, seed, delivery)
     start, end = month.start.strftime("%Y%m%d"), month.end.strftime("%Y%m%d")
     if flavour == "v1":
@@ -114,7 +121,7 @@ def _deliver(
         writer.finish(BUCKET, org.payer_id, *billing, top_level=current)
     else:
         writer.finish(BUCKET, org.payer_id, iso(month.start), iso(month.end))
-    return {
+    out = {
         "payer_account_id": org.payer_id,
         "manifest_id": assembly,
         "files": len(writer.keys),
@@ -124,6 +131,9 @@ def _deliver(
         "net_unblended_cost": money_str(totals["net_unblended"]),
         "amortized_cost": money_str(totals["amortized"]),
     }
+    if gen.planted is not None:
+        out["planted_anomaly"] = gen.planted
+    return out
 
 
 def generate_aws(
@@ -136,6 +146,7 @@ def generate_aws(
     rows_per_file: int = 1_000_000,
     restate_last: bool = True,
     on_rows: Callable[[int], None] | None = None,
+    plant_anomaly: bool = True,
 ) -> GeneratedExports:
     """Write demo AWS billing exports (see the module doc) and return where they are.
 
@@ -146,6 +157,8 @@ def generate_aws(
         rows_per_file: split a delivery into several files past this many rows, as AWS does.
         restate_last: deliver the last month twice (an older delivery left in the bucket).
         on_rows: called with the number of rows just written (for a progress display).
+        plant_anomaly: plant the usage burst of ``demo/planted.py`` in the last month (CUR v1);
+            ``expected_totals.json`` describes it under ``planted_anomaly``.
     """
     out_dir = Path(out_dir)
     result = GeneratedExports({})
@@ -168,7 +181,10 @@ def generate_aws(
         for i, period in enumerate(months):
             month = Month.of(period, i)
             month_seed = seed * 1000 + i + (0 if flavour == "v1" else 500)
-            if restate_last and i == len(months) - 1:
+            last = i == len(months) - 1
+            # the planted anomaly: in the last month, in both of its deliveries
+            plant = last and plant_anomaly
+            if restate_last and last:
                 # The first delivery of the month: left in the bucket, no longer current.
                 _deliver(
                     flavour,
@@ -180,33 +196,35 @@ def generate_aws(
                     rows_per_file,
                     current=False,
                     on_rows=on_rows,
+                    anomaly=plant,
                 )
-                expected["periods"][period] = _deliver(
-                    flavour,
-                    root,
-                    month,
-                    per_month,
-                    month_seed,
-                    1,
-                    rows_per_file,
-                    current=True,
-                    on_rows=on_rows,
-                )
-            else:
-                expected["periods"][period] = _deliver(
-                    flavour,
-                    root,
-                    month,
-                    per_month,
-                    month_seed,
-                    0,
-                    rows_per_file,
-                    current=True,
-                    on_rows=on_rows,
-                )
+            totals = _deliver(
+                flavour,
+                root,
+                month,
+                per_month,
+                month_seed,
+                1 if restate_last and last else 0,
+                rows_per_file,
+                current=True,
+                on_rows=on_rows,
+                anomaly=plant,
+            )
+            if "planted_anomaly" in totals:
+                expected["planted_anomaly"] = totals.pop("planted_anomaly")
+            expected["periods"][period] = totals
         (root / "expected_totals.json").write_text(json.dumps(expected, indent=2))
         result.expected[flavour] = expected
     return result
+
+
+DEMO_CONFIG = Path(__file__).resolve().parent / "demo_config.toml"
+
+
+def demo_config() -> dict:
+    """The demo's ``[allocation]`` (virtual dimensions, shared-cost split) and ``[budgets]``
+    tables (``demo_config.toml``), chosen for the generated data of all three clouds."""
+    return tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
 
 
 def deliver_restatement(root: Path, flavour: str, period: str, seed: int) -> dict:
@@ -228,16 +246,21 @@ def deliver_restatement(root: Path, flavour: str, period: str, seed: int) -> dic
         deliveries,
         expected["rows_per_file"],
         current=True,
+        anomaly="planted_anomaly" in expected and period == months[-1],
     )
+    if "planted_anomaly" in totals:
+        expected["planted_anomaly"] = totals.pop("planted_anomaly")
     expected["periods"][period] = totals
     (root / "expected_totals.json").write_text(json.dumps(expected, indent=2))
     return totals
 
 
 __all__ = [
+    "DEMO_CONFIG",
     "Export",
     "GeneratedExports",
     "deliver_restatement",
+    "demo_config",
     "generate_aws",
     "generate_azure",
     "generate_gcp",

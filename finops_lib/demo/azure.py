@@ -10,8 +10,9 @@ first export, as the Azure source names one given by flags):
 
 * ``demo-ea``: an Enterprise Agreement enrollment in USD, ActualCost (CSV) + AmortizedCost (CSV.gz)
   exports (``demo-ea``, ``demo-ea-amortized``) with the EA column names of the public samples,
-  ``MM/DD/YYYY`` dates, a UTF-8 BOM and tags without braces. On-demand usage, a VM reservation
-  (1 year, paid upfront in the first month) and a monthly compute savings plan (purchases in the
+  ``MM/DD/YYYY`` dates, a UTF-8 BOM and tags without braces. On-demand and Spot VM usage
+  (``PricingModel`` Spot, ``PayGPrice`` the list price), a VM reservation (1 year, paid upfront
+  in the first month and renewed every 12) and a monthly compute savings plan (purchases in the
   actual export; covered usage with ``benefitId``/``benefitName`` at 0 in the actual and amortised
   in the amortized export; unused capacity as ``UnusedReservation`` / ``UnusedSavingsPlan`` rows of
   the amortized export) and a reservation refund (second month). The last month has two runs of the
@@ -50,7 +51,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 ROOT = "exports"  # the exports' rootFolderPath in the container
-DEFAULT_MONTHS = ("2026-08", "2026-09", "2026-10")
+# 13 months, 2025-10 .. 2026-10: a year of history plus the month a year-over-year view compares
+DEFAULT_MONTHS = tuple(f"{2025 + (9 + i) // 12}-{(9 + i) % 12 + 1:02d}" for i in range(13))
 MANIFEST_VERSION = "2024-04-01"
 COST_DATA_VERSION = "2023-05-01"
 FOCUS_DATA_VERSION = "1.0"
@@ -152,7 +154,7 @@ class Meter:
     weight: int
     family: str  # ServiceFamily
     service: tuple[str, str, str]  # ServiceName, ServiceCategory, ServiceSubcategory
-    benefit: str = ""  # 'ri' | 'sp': the commitment that covers it
+    benefit: str = ""  # 'ri' | 'sp': the commitment that covers it; 'spot': a Spot VM
 
 
 METERS = (
@@ -165,6 +167,10 @@ METERS = (
     Meter("vm_b2", "Virtual Machines", "BS Series", "B2s", "Microsoft.Compute",
           "Microsoft.Compute/virtualMachines", "1 Hour", Decimal("0.0416"), 8, "Compute",
           ("Virtual Machines", "Compute", "Virtual Machines")),
+    # Spot VMs: billed at the spot price (SPOT_RATE of pay-as-you-go), PayGPrice the list price
+    Meter("vm_d4_spot", "Virtual Machines", "Dv3/DSv3 Series", "D4s v3 Spot", "Microsoft.Compute",
+          "Microsoft.Compute/virtualMachines", "1 Hour", Decimal("0.192"), 6, "Compute",
+          ("Virtual Machines", "Compute", "Virtual Machines"), "spot"),
     Meter("disk", "Storage", "Premium SSD Managed Disks", "P10 LRS Disk", "Microsoft.Compute",
           "Microsoft.Compute/disks", "1/Month", Decimal("19.71"), 14, "Storage",
           ("Virtual Machines", "Compute", "Virtual Machines")),
@@ -190,6 +196,7 @@ ENVS = ("prod", "staging", "dev")
 POOL = 8  # resources per meter
 SP_DISCOUNT = Decimal("0.65")  # savings plan price = pay-as-you-go x this
 RI_RATE = Decimal("0.0416")  # the reservation's amortised hourly rate per instance (USD)
+SPOT_RATE = Decimal("0.2")  # spot price = pay-as-you-go x this (Azure's spot discounts: up to 90%)
 
 
 @dataclass(frozen=True)
@@ -237,7 +244,7 @@ class Charge:
 
     day: date
     charge_type: str  # Usage | Purchase | Refund | UnusedReservation | UnusedSavingsPlan
-    pricing_model: str  # OnDemand | Reservation | SavingsPlan
+    pricing_model: str  # OnDemand | Spot | Reservation | SavingsPlan
     frequency: str  # UsageBased | Recurring | OneTime
     meter: Meter
     quantity: Decimal
@@ -385,8 +392,8 @@ def _quantity(meter: Meter, rng: random.Random, days: int) -> Decimal:
         return _q(Decimal(1) / days)
     if meter.unit == "1 GB/Month":
         return _q(Decimal(rng.randint(1_000, 40_000_000)) / 1_000_000 / days)
-    if meter.unit == "1 GB":
-        return Decimal(rng.randint(1_000, 80_000_000)) / 1_000_000
+    if meter.unit == "1 GB":  # a day's log ingestion: up to 4 GB, so no row is a spike by itself
+        return Decimal(rng.randint(1_000, 4_000_000)) / 1_000_000
     return Decimal(rng.randint(1, 500_000)) / 10_000  # 10K operations
 
 
@@ -447,6 +454,27 @@ def month_charges(scope: Scope, period: str, index: int, rows: int, seed: int) -
                 price = _q(meter.price * SP_DISCOUNT, SIX)
                 charges.append(_covered(day, meter, res, qty, price, benefits["sp"], sp_cost))
                 continue
+        if meter.benefit == "spot":  # the spot price is the contracted one; PayGPrice the list
+            price = _q(meter.price * SPOT_RATE, SIX)
+            cost = _q(qty * price)
+            charges.append(
+                Charge(
+                    day,
+                    "Usage",
+                    "Spot",
+                    "UsageBased",
+                    meter,
+                    qty,
+                    price,
+                    meter.price,
+                    price,
+                    cost,
+                    price,
+                    cost,
+                    res,
+                )  # fmt: skip
+            )
+            continue
         charges.append(
             Charge(
                 day,
@@ -466,7 +494,7 @@ def month_charges(scope: Scope, period: str, index: int, rows: int, seed: int) -
         )
     if "ri" in benefits:
         ri = benefits["ri"]
-        if index == 0:  # paid upfront for the year in the first month, amortised every month
+        if index % 12 == 0:  # paid upfront for a year in the first month (renewed yearly)
             charges.append(_purchase(first, ri, RI_RATE * 24 * instances * 365, "OneTime"))
         for day, left in ri_left.items():
             if left > 0:
@@ -777,7 +805,11 @@ def focus_row(c: Charge, scope: Scope, period: str, index: int) -> dict[str, obj
         "ListUnitPrice": _q(list_price * rate, Decimal("0.0000000001")),
         "PricingCategory": None
         if c.charge_type == "Refund"
-        else ("Committed" if ben and category == "Usage" else "Standard"),
+        else (
+            "Committed"
+            if ben and category == "Usage"
+            else ("Dynamic" if c.pricing_model == "Spot" else "Standard")
+        ),
         "PricingQuantity": pricing_qty,
         "PricingUnit": unit,
         "ProviderName": "Microsoft",

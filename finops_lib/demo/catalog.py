@@ -61,14 +61,14 @@ SERVICES: tuple[Service, ...] = (
         "Amazon Elastic Compute Cloud",
         "AmazonEC2",
         "Compute Instance",
-        "{p}SpotUsage:c6i.xlarge",
+        "{p}SpotUsage:m5.4xlarge",  # billed at the spot price (rows.py), listed at on-demand
         "RunInstances:SV001",
         "Hrs",
-        0.17,
-        0.04,
+        0.768,
+        0.12,
         (1, 1),
         "i-0{i:015x}",
-        "c6i.xlarge",
+        "m5.4xlarge",
         "Linux",
     ),
     Service(

@@ -71,7 +71,7 @@ ODD_UNITS: tuple[OddUnit, ...] = (
         "",
         "User",
         1_800_000_000,  # $18 per author per month
-        (4, 2),
+        (1, 1),
     ),
     OddUnit(
         "AmazonChime",
@@ -81,11 +81,11 @@ ODD_UNITS: tuple[OddUnit, ...] = (
         "",
         "days",
         300_000_000,  # $3 per user-day
-        (40, 25),
+        (12, 8),
     ),
 )
 
-# (seller of record, product name, product code, usage type, unit, rate in UNITS, hours or units)
+# (seller of record, product name, product code, usage type, unit, rate in UNITS, hours or units a day)
 MARKETPLACE: tuple[tuple[str, str, str, str, str, int, int], ...] = (
     (
         "Nimbus Observability Inc.",
@@ -94,7 +94,7 @@ MARKETPLACE: tuple[tuple[str, str, str, str, str, int, int], ...] = (
         "SoftwareUsage:m6i.large",
         "Hrs",
         5_000_000,  # $0.05 per instance hour
-        720,
+        24,
     ),
     (
         "Cobalt Security Ltd.",
@@ -103,7 +103,7 @@ MARKETPLACE: tuple[tuple[str, str, str, str, str, int, int], ...] = (
         "MP:Units",
         "Units",
         25_000_000,  # $0.25 per unit
-        1_500,
+        50,
     ),
 )
 
@@ -135,19 +135,25 @@ def _usage(
 def odd_unit_rows(
     row: Row, month_start: datetime, month_index: int, accounts: list[int]
 ) -> list[dict[str, object]]:
-    """Two usage rows per odd-unit service: days 3 and 17 of the month, on two linked accounts."""
+    """Two usage rows per odd-unit service: days 3 and 17 of the month, on two linked accounts;
+    a monthly per-user subscription (unit ``User``) from day 1 to the month's end, as bills show it.
+    Each row stays under the anomaly detector's minimum impact (50 USD): quirks, not anomalies."""
     out = []
+    month_end = (month_start + timedelta(days=32)).replace(day=1)
     for s, svc in enumerate(ODD_UNITS):
         for k, amount in enumerate(svc.amounts):
             day = month_start + timedelta(days=3 + 14 * k)
+            end = day + timedelta(days=1)
+            if svc.unit == "User":
+                day, end = month_start, month_end
             sku = f"ODD{s:02d}{svc.usage_type[:8].upper()}"
             out.append(
                 _usage(
                     row,
                     accounts[(s + k) % len(accounts)],
                     _iso(day),
-                    _iso(day + timedelta(days=1)),
-                    amount + month_index,
+                    _iso(end),
+                    amount + month_index % 2,
                     svc.rate,
                     line_item_product_code=svc.product_code,
                     product_product_name=svc.product_name,
@@ -169,30 +175,34 @@ def odd_unit_rows(
 def marketplace_rows(
     row: Row, month_start: datetime, month_end: datetime, accounts: list[int]
 ) -> list[dict[str, object]]:
-    """One month-long usage line per Marketplace product and account, billed through AWS."""
+    """One usage line a day per Marketplace product and account, billed through AWS (metered
+    daily, as the seller reports it: a steady series, no month-long line on day 1)."""
     out = []
+    days = (month_end - month_start).days
     for seller, product, code, usage_type, unit, rate, amount in MARKETPLACE:
         for k, account in enumerate(accounts):
-            out.append(
-                _usage(
-                    row,
-                    account,
-                    _iso(month_start),
-                    _iso(month_end),
-                    amount // (k + 1),
-                    rate,
-                    bill_billing_entity="AWS Marketplace",
-                    line_item_legal_entity=seller,
-                    line_item_product_code=code,
-                    product_product_name=product,
-                    line_item_usage_type=usage_type,
-                    line_item_operation="Hourly" if unit == "Hrs" else "Usage",
-                    pricing_unit=unit,
-                    product_sku=code[:12].upper(),
-                    pricing_rate_code=f"{code[:12].upper()}.MPOFFER.{code[-6:].upper()}",
-                    line_item_line_item_description=f"AWS Marketplace: {product} ({seller})",
+            for d in range(days):
+                day = month_start + timedelta(days=d)
+                out.append(
+                    _usage(
+                        row,
+                        account,
+                        _iso(day),
+                        _iso(day + timedelta(days=1)),
+                        amount // (k + 1),
+                        rate,
+                        bill_billing_entity="AWS Marketplace",
+                        line_item_legal_entity=seller,
+                        line_item_product_code=code,
+                        product_product_name=product,
+                        line_item_usage_type=usage_type,
+                        line_item_operation="Hourly" if unit == "Hrs" else "Usage",
+                        pricing_unit=unit,
+                        product_sku=code[:12].upper(),
+                        pricing_rate_code=f"{code[:12].upper()}.MPOFFER.{code[-6:].upper()}",
+                        line_item_line_item_description=f"AWS Marketplace: {product} ({seller})",
+                    )
                 )
-            )
     return out
 
 

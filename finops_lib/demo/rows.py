@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finops_lib.demo import quirks
+from finops_lib.demo import planted, quirks
 from finops_lib.demo.catalog import (
     APPS,
     BUSINESS_UNITS,
@@ -39,6 +39,7 @@ MONEY = pa.decimal128(38, 8)
 EDP_RATE = 0.05  # enterprise discount on every usage row
 PRIVATE_RATE = 0.10  # private pricing on S3 in the data-lake account
 TAX_RATE = 0.0825
+SPOT_RATE = 0.35  # EC2 Spot price = on-demand x this; pricing/publicOnDemand* keep the list price
 
 STRING_COLUMNS = (
     "identity_line_item_id",
@@ -210,8 +211,19 @@ def _org_pools(org: Organisation) -> dict:
 class MonthGenerator:
     """Streams the line items of one billing month of one organisation."""
 
-    def __init__(self, org: Organisation, month: Month, rows: int, seed: int, flavour: str) -> None:
+    def __init__(
+        self,
+        org: Organisation,
+        month: Month,
+        rows: int,
+        seed: int,
+        flavour: str,
+        anomaly: bool = False,
+    ) -> None:
+        """``anomaly``: plant the burst of ``demo/planted.py`` in this month (CUR v1 only)."""
         self.org, self.month, self.rows, self.flavour = org, month, rows, flavour
+        self.anomaly = anomaly
+        self.planted: dict[str, object] | None = None  # the planted anomaly, once written
         self.rng = np.random.default_rng(seed)
         self.sums = Sums()
         self.counter = 0
@@ -264,7 +276,7 @@ class MonthGenerator:
         rate = np.array([s.rate for s in SERVICES])[svc]
         od_cost = np.round(amount * rate).astype(np.int64)
         spot = np.array(["SpotUsage" in s.usage_type for s in SERVICES])[svc]
-        cost = np.where(spot, np.round(od_cost * 0.35).astype(np.int64), od_cost)
+        cost = np.where(spot, np.round(od_cost * SPOT_RATE).astype(np.int64), od_cost)
         edp = np.floor(cost * EDP_RATE).astype(np.int64)
         data_lake = next(
             i for i, (_, name) in enumerate(self.org.accounts) if name.endswith("data-lake")
@@ -290,6 +302,7 @@ class MonthGenerator:
         az = pc.binary_join_element_wise(pc.take(self.region_pool, region_idx), pa.scalar("a"), "")
         per_instance = np.array([s.unit == "Hrs" for s in SERVICES])[svc]
         rate_str = pa.array([f"{s.rate:.10f}" for s in SERVICES])
+        spot_rate_str = pa.array([f"{s.rate * SPOT_RATE:.10f}" for s in SERVICES])
         cols: dict[str, pa.Array | np.ndarray] = {
             "identity_line_item_id": self._ids(n),
             "identity_time_interval": pc.binary_join_element_wise(
@@ -311,7 +324,7 @@ class MonthGenerator:
             "line_item_availability_zone": pc.if_else(pa.array(per_instance), az, None),
             "line_item_resource_id": resource,
             "line_item_unblended_rate": pc.if_else(
-                pa.array(spot), pa.scalar(None, pa.string()), pc.take(rate_str, svc_idx)
+                pa.array(spot), pc.take(spot_rate_str, svc_idx), pc.take(rate_str, svc_idx)
             ),
             "line_item_line_item_description": pc.take(
                 pa.array(
@@ -367,7 +380,13 @@ class MonthGenerator:
         acct = {name.split("-", 1)[1]: (i, a) for i, (a, name) in enumerate(org.accounts)}
         payer = org.payer_id
         rng = np.random.default_rng(int(self.rng.integers(0, 2**31)))
-        first = m.index == 0
+        # 1-year commitments bought in the first month and renewed every 12 months (a new RI or
+        # savings plan, so a 13-month demo sees one renewal)
+        first = m.index % 12 == 0
+        term = m.index // 12
+        back = m.start.year * 12 + m.start.month - 1 - m.index % 12
+        term_start = datetime(back // 12, back % 12 + 1, 1, tzinfo=UTC)
+        term_end = term_start.replace(year=term_start.year + 1)
 
         def row(kind: str, account: int, unblended: int, **kw: object) -> dict[str, object]:
             r: dict[str, object] = {
@@ -384,8 +403,21 @@ class MonthGenerator:
             r.update(kw)
             return r
 
+        if self.flavour == "v1":  # a steady instance of one linked account, and its planted burst
+            ml = acct[planted.ACCOUNT][0]
+            steady = planted.instance_rows(row, ml, m.start, m.end, self.anomaly)
+            for r in steady:
+                cost = int(r["line_item_unblended_cost"])  # type: ignore[call-overload]
+                edp = cost * 5 // 100  # EDP_RATE
+                r["line_item_net_unblended_cost"] = cost - edp
+                r["discount_edp"] = -edp
+                self.sums.usage[ml] = self.sums.usage.get(ml, 0) + cost
+                self.sums.edp[ml] = self.sums.edp.get(ml, 0) + edp
+            self.planted = planted.describe(steady, org.payer_id, org.accounts[ml][0])
+            rows += steady
+
         # Reserved Instance A: all upfront, 4 x m6i.large, 1 year, bought in the first month.
-        ri_a = f"arn:aws:ec2:us-east-1:{org.accounts[acct['payments-prod'][0]][0]}:reserved-instances/{org.payer_id[-4:]}aaaa-0001"
+        ri_a = f"arn:aws:ec2:us-east-1:{org.accounts[acct['payments-prod'][0]][0]}:reserved-instances/{org.payer_id[-4:]}aaaa-{term + 1:04d}"
         a_idx = acct["payments-prod"][0]
         hourly_a = 6_000_000  # $0.06 per hour amortised
         ri_common = {
@@ -397,8 +429,8 @@ class MonthGenerator:
             "product_instance_type": "m6i.large",
             "line_item_usage_type": "HeavyUsage:m6i.large",
             "pricing_unit": "Hrs",
-            "reservation_start_time": iso(datetime(2026, 8, 1, tzinfo=UTC)),
-            "reservation_end_time": iso(datetime(2027, 8, 1, tzinfo=UTC)),
+            "reservation_start_time": iso(term_start),
+            "reservation_end_time": iso(term_end),
         }
         if first:
             rows.append(
@@ -536,15 +568,15 @@ class MonthGenerator:
         )
 
         # Compute Savings Plan: $1.50/hour, partial upfront (half), owned by the payer.
-        sp = f"arn:aws:savingsplans::{payer}:savingsplan/{org.payer_id[-4:]}-sp-0001"
+        sp = f"arn:aws:savingsplans::{payer}:savingsplan/{org.payer_id[-4:]}-sp-{term + 1:04d}"
         commit_h, upfront_h = 150_000_000, 75_000_000
         sp_common = {
             "savings_plan_savings_plan_a_r_n": sp,
             "savings_plan_offering_type": "ComputeSavingsPlans",
             "savings_plan_payment_option": "Partial Upfront",
             "savings_plan_purchase_term": "1yr",
-            "savings_plan_start_time": iso(datetime(2026, 8, 1, tzinfo=UTC)),
-            "savings_plan_end_time": iso(datetime(2027, 8, 1, tzinfo=UTC)),
+            "savings_plan_start_time": iso(term_start),
+            "savings_plan_end_time": iso(term_end),
             "line_item_product_code": "ComputeSavingsPlans",
             "product_product_name": "Savings Plans for AWS Compute usage",
         }

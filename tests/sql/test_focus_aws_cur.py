@@ -112,6 +112,32 @@ def test_spot_usage_is_dynamic_with_on_demand_list_cost(con: duckdb.DuckDBPyConn
     )  # fmt: skip
 
 
+def test_spot_by_pricing_term_is_dynamic_priced_at_spot_and_listed_on_demand(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # the demo's (and CUR 2.0's) spot line in us-east-1: no region prefix, pricing/term Spot, the
+    # spot price as the unblended rate and the on-demand public price beside it
+    (row,) = focus(
+        con,
+        {
+            **USAGE,
+            "line_item_usage_type": "SpotUsage:m5.4xlarge",
+            "pricing_term": "Spot",
+            "line_item_usage_amount": "1",
+            "line_item_unblended_rate": "0.2688",
+            "line_item_unblended_cost": "0.2688",
+            "pricing_public_on_demand_rate": "0.768",
+            "pricing_public_on_demand_cost": "0.768",
+        },
+    )
+    assert key(row) == expect(
+        ChargeCategory="Usage", ChargeFrequency="Usage-Based", BilledCost=0.2688,
+        EffectiveCost=0.2688, ListCost=0.768, ContractedCost=0.2688, PricingCategory="Dynamic",
+    )  # fmt: skip
+    assert (row["ListUnitPrice"], row["ContractedUnitPrice"]) == (D("0.768"), D("0.2688"))
+    assert row["ListCost"] - row["EffectiveCost"] == D("0.4992")  # the savings against list
+
+
 def test_discounted_usage_is_committed_used_with_amortised_cost(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import json
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -250,3 +251,39 @@ def test_v1_carries_units_as_cur_months_write_them(generated):
         _, rows = v1_rows(gen, period)
         units = {r["pricing/unit"] for r in rows}
         assert units >= {"days", "Terabytes", "User", "ConfigurationItemRecorded", "Hrs", "GB-Mo"}
+
+
+def test_planted_anomaly_is_described_from_the_rows_of_the_last_month(generated):
+    _, gen = generated
+    planted = gen.expected["v1"]["planted_anomaly"]
+    assert "planted_anomaly" not in gen.expected["v2"]
+    _, rows = v1_rows(gen, MONTHS[-1])
+    daily: dict[str, Decimal] = {}
+    for r in rows:
+        if (
+            r["lineItem/ResourceId"] == planted["resource_id"]
+            and r["lineItem/LineItemType"] == "Usage"
+        ):
+            day = r["lineItem/UsageStartDate"][:10]
+            daily[day] = daily.get(day, Decimal(0)) + Decimal(r["lineItem/UnblendedCost"])
+            assert r["lineItem/UsageAccountId"] == planted["sub_account"]
+            assert r["bill/PayerAccountId"] == planted["billing_account"]
+    usual = sorted(daily.values())[len(daily) // 2]  # the median day
+    bursts = sorted(day for day, cost in daily.items() if cost > 5 * usual)
+    assert bursts == planted["days"] and len(bursts) == 2
+    assert all(date.fromisoformat(d).weekday() < 5 for d in bursts)
+    extra = sum(daily[d] - usual for d in bursts)
+    assert extra == Decimal(planted["extra_cost"]) and extra >= 300
+
+
+def test_no_usage_row_spans_more_than_a_day_and_monthly_fees_start_on_day_one(generated):
+    _, gen = generated
+    for period in MONTHS:
+        _, rows = v1_rows(gen, period)
+        for r in rows:
+            start = datetime.fromisoformat(r["lineItem/UsageStartDate"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(r["lineItem/UsageEndDate"].replace("Z", "+00:00"))
+            if r["lineItem/LineItemType"] == "Usage" and r["pricing/unit"] != "User":
+                assert end - start <= timedelta(days=1), r["lineItem/ProductCode"]
+            if r["lineItem/LineItemType"] in ("Fee", "RIFee", "SavingsPlanRecurringFee"):
+                assert start.day == 1 and start.strftime("%Y-%m") == period

@@ -142,8 +142,8 @@ def test_ea_files_are_ea_shaped(generated: GeneratedAzure) -> None:
         ).fetchall()
     }
     assert kinds == {
-        "Usage/OnDemand", "Usage/Reservation", "Usage/SavingsPlan", "Purchase/Reservation",
-        "Purchase/SavingsPlan", "Refund/Reservation",
+        "Usage/OnDemand", "Usage/Spot", "Usage/Reservation", "Usage/SavingsPlan",
+        "Purchase/Reservation", "Purchase/SavingsPlan", "Refund/Reservation",
     }  # fmt: skip
     date, tags = con.execute(
         f"select Date, Tags from {_relation(part)} where Tags is not null limit 1"
