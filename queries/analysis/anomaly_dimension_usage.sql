@@ -2,8 +2,9 @@
 -- dimension anomalies are found in: the same usage rows as anomaly_usage.sql. The allocation
 -- table carries no ChargeFrequency, so a row counts as usage when the FOCUS rows it came from
 -- (same export, billing period, day, sub account, service, resource, charge category, class and
--- pricing category) are usage-based usage; a row with no such FOCUS rows (a split part of a shared
--- charge) counts when it is ChargeCategory 'Usage' without ChargeClass 'Correction'.
+-- pricing category) are usage-based usage of at most a day (an unused commitment or a subscription
+-- dated day 1 that spans the month is not a jump); a row with no such FOCUS rows (a split part
+-- of a shared charge moved to another value) does not count: shared costs are no team's usage.
 with allocated as (
     select * from marts.cost_allocation
     where ChargeCategory = 'Usage'
@@ -21,7 +22,10 @@ focus_kinds as (
         ServiceName,
         ResourceId,
         PricingCategory,
-        bool_and(ChargeFrequency = 'Usage-Based') as usage_based
+        bool_and(
+            ChargeFrequency = 'Usage-Based'
+            and ChargePeriodEnd <= ChargePeriodStart + interval 1 day
+        ) as usage_based
     from focus.cost_and_usage
     where ChargeCategory = 'Usage'
       and ChargeClass is null
@@ -41,7 +45,7 @@ usage as (
         and allocated.ServiceName is not distinct from focus_kinds.ServiceName
         and allocated.ResourceId is not distinct from focus_kinds.ResourceId
         and allocated.PricingCategory is not distinct from focus_kinds.PricingCategory
-    where coalesce(focus_kinds.usage_based, true)
+    where coalesce(focus_kinds.usage_based, false)
 ),
 
 final as (
