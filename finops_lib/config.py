@@ -27,7 +27,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "currency": (str, "USD"),
         "monthly_budget": (float, 0.0),
         "tag_keys": (list, ["team", "env", "cost_center"]),
-        "anomaly_threshold": (float, 3.0),
+        "anomaly_threshold": (float, 5.0),
         # DuckDB's memory limit for imports and builds (it spills to disk beyond it), e.g. "2GB"
         "memory_limit": (str, "1GB"),
     },
@@ -72,6 +72,14 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         # where the reports are served or kept, for the link in each alert (default: reports_dir)
         "report_url": (str, ""),
     },
+    "engine": {
+        # "duckdb" (one machine, the default) or "spark" (finops_lib/engine, docs/SCALE.md)
+        "kind": (str, "duckdb"),
+        # local[N], spark://host:7077 or a Spark Connect sc://host:15002 URL
+        "spark_master": (str, "local[2]"),
+        # where Spark writes its tables (raw, FOCUS, marts as Parquet); default <publish_dir>/spark
+        "warehouse_path": (str, ""),
+    },
 }
 
 # Sections whose shape is a tree of tables (rules, budgets) rather than flat keys. They are read
@@ -82,6 +90,7 @@ TREE_SECTIONS = ("allocation", "budgets")
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws", "cur_version"): ("v1", "v2", "focus"),
     ("azure", "type"): ("ActualCost", "AmortizedCost", "FocusCost"),
+    ("engine", "kind"): ("duckdb", "spark"),
 }
 
 # [<provider>.exports.<name>] tables: several exports of one provider side by side. The keys an

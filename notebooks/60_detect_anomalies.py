@@ -27,7 +27,7 @@ def _():
     never show up, nor a month's first day for its fees. Each provider, account and service (and
     each value of a virtual dimension, when built) is compared with the same weekday of the 8 weeks
     before (median, robust spread) and with the same day of the months before; a day is an anomaly
-    when it rises by `[project].anomaly_threshold` spreads (default 3) and by at least the
+    when it rises by `[project].anomaly_threshold` spreads (default 5) and by at least the
     minimum impact (default 50 in the billing currency). The resources that drove it are named.
     Budgets, their forecasts and thresholds: the budgets report (65).
     """)

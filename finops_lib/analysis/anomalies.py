@@ -13,7 +13,7 @@ any cost look abnormal), at least 5% of the expected. Usage that recurs on the
 same day of each month (a monthly job, a SaaS fee billed as usage) is expected too: the expected
 cost is at least the median of the same day of the three months before. A day is an anomaly when
 its cost exceeds the expected by at least ``min_impact`` (default 50 in the billing currency, so
-cents never alert) and by ``threshold`` spreads (``[project].anomaly_threshold``, default 3); a
+cents never alert) and by ``threshold`` spreads (``[project].anomaly_threshold``, default 5); a
 series needs 3 baseline weeks (days before it first appeared do not count; later days without
 usage count as zero). Only rises are flagged. Each anomaly names the resources that drove it:
 their cost that day minus their median on the same baseline days.
@@ -350,7 +350,7 @@ def _money(value: Decimal) -> Decimal:
 def usage_anomalies(
     con: duckdb.DuckDBPyConnection,
     f: Filters,
-    threshold: float = 3.0,
+    threshold: float = 5.0,
     min_impact: Decimal | float = MIN_IMPACT,
     *,
     weeks: int = BASELINE_WEEKS,

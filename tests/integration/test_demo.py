@@ -111,6 +111,87 @@ def test_planted_anomaly_is_found_on_its_days_with_its_resource(demo_run):
     assert abs(extra - Decimal(planted["extra_cost"])) < Decimal("0.05")
 
 
+def test_no_other_day_of_the_thirteen_months_is_an_anomaly(demo_run):
+    """Every period, service and dimension series: only the planted days; never a month's day 1
+    (monthly fees, subscriptions and unused commitments dated day 1 are not usage jumps)."""
+    from finops_lib import analysis as fa
+
+    work, _ = demo_run
+    expected = json.loads((work / "bucket" / "cur-v1" / "expected_totals.json").read_text())
+    con = duckdb.connect(str(work / "finops.duckdb"), read_only=True)
+    periods = [
+        p for (p,) in con.execute("select distinct x_billing_period from focus.cost_and_usage")
+    ]
+    assert len(periods) >= 13
+    days = set()
+    for period in periods:
+        found = fa.anomalies.usage_anomalies(con, fa.base.Filters(period))
+        days |= {str(d) for d in found["day"]}
+    assert days == set(expected["planted_anomaly"]["days"])
+
+
+def _cli(work: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "OPEN_FINOPS_DATABASE": str(work / "finops.duckdb"),
+        "OPEN_FINOPS_PROJECT_PUBLISH_DIR": str(work / "published"),
+        "OPEN_FINOPS_PROJECT_REPORTS_DIR": str(work / "reports"),
+    }
+    env.pop("OPEN_FINOPS_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "finops_lib.cli", *args],
+        cwd=work,  # no finops.toml there: what the demo recorded is all there is
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_allocation_report_sums_to_each_period_for_every_dimension(demo_run):
+    import csv
+    import io
+
+    work, _ = demo_run
+    con = duckdb.connect(str(work / "finops.duckdb"), read_only=True)
+    totals = {
+        (p, c): t
+        for p, c, t in con.execute(
+            "select x_billing_period, BillingCurrency, sum(EffectiveCost)"
+            " from focus.cost_and_usage group by all"
+        ).fetchall()
+    }
+    dims = [d for (d,) in con.execute("select distinct dimension from marts.cost_allocation")]
+    con.close()
+    assert "team" in dims and len(dims) >= 2
+    cent = Decimal("0.01")
+    for period in sorted({p for p, _ in totals})[-3:]:
+        for dim in dims:
+            done = _cli(
+                work, "allocation", "report", "--period", period, "--by", dim, "--format", "csv"
+            )
+            assert done.returncode == 0, done.stderr
+            rows = list(csv.DictReader(io.StringIO(done.stdout)))
+            got: dict[str, Decimal] = {}
+            for r in rows:
+                got[r["currency"]] = got.get(r["currency"], Decimal(0)) + Decimal(
+                    r["effective_cost"]
+                )
+            want = {c: t for (p, c), t in totals.items() if p == period}
+            assert {c: v.quantize(cent) for c, v in got.items()} == {
+                c: v.quantize(cent) for c, v in want.items()
+            }, (period, dim)
+
+
+def test_alerts_check_works_on_the_demo_warehouse_with_no_config(demo_run):
+    work, _ = demo_run
+    done = _cli(work, "alerts", "check", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    out = " ".join(done.stdout.split())
+    assert "forecast" in out and "i-0a5e7d1c9b3f2e4a6" in out
+    assert "nothing sent or recorded" in out
+
+
 def test_demo_records_its_budgets_and_allocation_rules(demo_run):
     from finops_lib import budgets
     from finops_lib.demo import demo_config
