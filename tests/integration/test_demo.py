@@ -161,7 +161,9 @@ def test_allocation_report_sums_to_each_period_for_every_dimension(demo_run):
             " from focus.cost_and_usage group by all"
         ).fetchall()
     }
-    dims = [d for (d,) in con.execute("select distinct dimension from marts.cost_allocation")]
+    dims = [
+        d for (d,) in con.execute("select distinct dimension from marts.cost_allocation").fetchall()
+    ]
     con.close()
     assert "team" in dims and len(dims) >= 2
     cent = Decimal("0.01")
