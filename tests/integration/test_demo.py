@@ -33,9 +33,7 @@ def demo_run(tmp_path_factory):
             sys.executable,
             "-m",
             "finops_lib.cli",
-            "demo",
-            "--rows",
-            "20000",
+            "demo",  # the default size: the demo's budgets are set against its totals
             "--no-reports",
             "--output",
             str(work / "bucket"),
@@ -120,7 +118,10 @@ def test_no_other_day_of_the_thirteen_months_is_an_anomaly(demo_run):
     expected = json.loads((work / "bucket" / "cur-v1" / "expected_totals.json").read_text())
     con = duckdb.connect(str(work / "finops.duckdb"), read_only=True)
     periods = [
-        p for (p,) in con.execute("select distinct x_billing_period from focus.cost_and_usage")
+        p
+        for (p,) in con.execute(
+            "select distinct x_billing_period from focus.cost_and_usage"
+        ).fetchall()
     ]
     assert len(periods) >= 13
     days = set()
@@ -176,9 +177,8 @@ def test_allocation_report_sums_to_each_period_for_every_dimension(demo_run):
             rows = list(csv.DictReader(io.StringIO(done.stdout)))
             got: dict[str, Decimal] = {}
             for r in rows:
-                got[r["currency"]] = got.get(r["currency"], Decimal(0)) + Decimal(
-                    r["effective_cost"]
-                )
+                cur = r["billing_currency"]
+                got[cur] = got.get(cur, Decimal(0)) + Decimal(r["effective_cost"])
             want = {c: t for (p, c), t in totals.items() if p == period}
             assert {c: v.quantize(cent) for c, v in got.items()} == {
                 c: v.quantize(cent) for c, v in want.items()
@@ -190,7 +190,9 @@ def test_alerts_check_works_on_the_demo_warehouse_with_no_config(demo_run):
     done = _cli(work, "alerts", "check", "--dry-run")
     assert done.returncode == 0, done.stderr
     out = " ".join(done.stdout.split())
-    assert "forecast" in out and "i-0a5e7d1c9b3f2e4a6" in out
+    # the demo's quarterly budget is forecast to burst, and the planted anomaly is found
+    assert "Budget cloud-quarterly" in out and "forecast 100% reached" in out, out
+    assert "i-0a5e7d1c9b3f2e4a6" in out
     assert "nothing sent or recorded" in out
 
 
@@ -231,7 +233,7 @@ def _sample_value(con, variable: str) -> str:
         return con.execute(
             "select strftime(min(BillingPeriodStart), '%Y-%m') from focus_cost_and_usage"
         ).fetchone()[0]
-    if variable == "tag_key":
+    if variable in ("tag_key", "dimension"):
         return "team"
     raise AssertionError(f"no sample value for {variable}")
 
