@@ -254,7 +254,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
             values[section][key] = _coerce(section, key, raw, origin)
 
     for name, raw in env.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+        if not name.startswith(ENV_PREFIX) or name[len(ENV_PREFIX) :] in ("CONFIG", "BASE_IMAGE"):
             continue
         rest = name[len(ENV_PREFIX) :].lower()
         if rest == "database":  # OPEN_FINOPS_DATABASE is the documented short form

@@ -16,6 +16,8 @@ import typer
 from finops_lib.cli import alerts as alerts_cli
 from finops_lib.cli import allocation as allocation_cli
 from finops_lib.cli import aws, azure, demo, demo_run, focus, gcp, imports, report, serve, validate
+from finops_lib.cli import deploy as deploy_cli
+from finops_lib.cli import metabase as metabase_cli
 from finops_lib.cli.common import State, console, err_console
 from finops_lib.config import load_settings
 from finops_lib.errors import FinopsError
@@ -36,6 +38,8 @@ app.add_typer(focus.app, name="focus")
 app.add_typer(report.app, name="report")
 app.add_typer(alerts_cli.app, name="alerts")
 app.add_typer(allocation_cli.app, name="allocation")
+app.add_typer(deploy_cli.app, name="deploy")
+app.add_typer(metabase_cli.app, name="metabase")
 app.command("validate")(validate.validate)
 app.command("demo")(demo_run.demo)
 app.command("app")(serve.serve)

@@ -54,3 +54,13 @@ def test_the_connection_has_a_view_for_every_table_a_card_reads():
     for card in metabase.cards():
         for view in {m.group(0) for m in metabase.PUBLISHED_VIEW.finditer(card.sql)}:
             assert f'VIEW "{view}" AS' in text, (card.file, view)
+
+
+def test_the_admin_password_never_shows_in_a_repr():
+    admin = metabase.Admin("ops@example.com", "hunter2-not-shown")
+    assert "hunter2-not-shown" not in repr(admin) and "ops@example.com" in repr(admin)
+
+
+def test_sync_without_credentials_is_one_line_before_any_request():
+    with pytest.raises(FinopsError, match="no Metabase credentials"):
+        metabase.sync("http://127.0.0.1:9", admin=None, api_key="")
