@@ -10,7 +10,11 @@ Order you can read in :func:`build`:
    in ONE transaction: delete those rows, insert what every ``queries/focus/sources/*.sql`` mapping
    returns for them. Readers never see a gap. A source whose required relation is absent is skipped,
    so adding Azure or GCP is adding a file;
-4. rebuild the marts by running ``queries/marts/*.sql`` in name order;
+4. in the same transaction, the marts (``queries/marts/*.sql`` in name order, each a ``create or
+   replace table marts.X as <select>`` whose rows are grouped by ``billing_period``): after a build
+   of changed scopes only the changed billing periods' rows are deleted and the select's rows of
+   those periods inserted (the same rows a full rebuild gives them, so the cost follows the month,
+   not the history); a full build, a new mart or one whose columns changed runs the file whole;
 5. (re)create ``marts.cost_allocation`` from the allocation rules (``finops_lib.allocation``; only
    the rebuilt billing periods when the rules are those of the last build), then record the
    ``[allocation]`` and ``[budgets]`` trees in effect in ``meta.config_trees``;
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +60,8 @@ class BuildResult:
     staging_views: list[str] = field(default_factory=list)
     marts: list[str] = field(default_factory=list)
     allocation_rows: int = 0
+    #: tables (re)created whole rather than patched for the changed periods (``marts.X``)
+    whole_tables: list[str] = field(default_factory=list)
     full: bool = True
     seconds: float = 0.0
 
@@ -126,15 +133,45 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> list[str]:
     return made
 
 
-#: The rows of the ``$changed`` scopes (``scope_keys``) in a table with the three scope columns.
+#: The rows of the ``$changed`` scopes (:func:`scope_params`) in a table with the three scope
+#: columns. The range test comes first: DuckDB checks it against each row group's min/max and skips
+#: the other periods' groups, so the filter costs the changed rows, not the history.
 SCOPE_FILTER = (
+    "x_billing_period between $changed_first and $changed_last and "
     "list_contains($changed, x_provider || chr(31) || x_export_name || chr(31) || x_billing_period)"
 )
+#: The mart column every mart groups by; a build of changed scopes replaces these periods only.
+MART_PERIOD = "billing_period"
 
 
 def scope_keys(changed: Changed) -> list[str]:
-    """``changed`` as the ``$changed`` parameter of :data:`SCOPE_FILTER`."""
+    """``changed`` as the ``$changed`` list of :data:`SCOPE_FILTER`."""
     return ["\x1f".join(c) for c in changed]
+
+
+def scope_params(changed: Changed) -> dict[str, Any]:
+    """The parameters of :data:`SCOPE_FILTER` for ``changed`` (no scope: no row)."""
+    periods = [c[2] for c in changed]
+    return {
+        "changed": scope_keys(changed),
+        "changed_first": min(periods, default=None),
+        "changed_last": max(periods, default=None),
+    }
+
+
+def period_filter(column: str) -> str:
+    """Rows whose ``column`` is one of ``$periods`` (:func:`period_params`), zone-map friendly."""
+    col = sql.safe_ident(column)
+    return f"({col} between $periods_first and $periods_last and list_contains($periods, {col}))"
+
+
+def period_params(periods: list[str]) -> dict[str, Any]:
+    """The parameters of :func:`period_filter` (no period: no row)."""
+    return {
+        "periods": list(periods),
+        "periods_first": min(periods, default=None),
+        "periods_last": max(periods, default=None),
+    }
 
 
 def _mapped(con: duckdb.DuckDBPyConnection, name: str, wanted: list[str]) -> list[str]:
@@ -168,47 +205,138 @@ def rebuild_focus(
     The scope is a plain filter on the x_ identity columns with the keys bound as a list, so DuckDB
     pushes it down to the raw scan: rebuilding one period does not map every period.
     """
-    where = "true" if changed is None else SCOPE_FILTER
-    params = {} if changed is None else {"changed": scope_keys(changed)}
-    names = sql.names("focus/sources")
-    wanted = [n for n, _ in output_columns()]
-    count = f"select count(*) from {FOCUS_TABLE} where {where}"  # noqa: S608 - fixed filter text
     con.execute("begin transaction")  # build's own: call it after the load's commit
     try:
-        row = con.execute(count, params).fetchone()
-        result.rows_deleted = int(row[0]) if row else 0
-        con.execute(f"delete from {FOCUS_TABLE} where {where}", params)  # noqa: S608 - fixed filter
-        for name in names:
-            if not _ready(con, name):
-                result.sources_skipped.append(name)
-                continue
-            try:
-                cols = ", ".join(sql.quote_ident(n) for n in _mapped(con, name, wanted))
-                con.execute(
-                    f"insert into {FOCUS_TABLE} ({cols})\n"
-                    f"select {cols} from (\n{sql.load(name)}\n) as src where {where}",
-                    params,
-                )
-            except duckdb.Error as exc:
-                raise FinopsError(
-                    f"FOCUS mapping queries/{name}.sql failed: {exc}",
-                    hint="this is a bug in the mapping or an unexpected raw column type",
-                ) from None
-            result.sources_run.append(name)
-        row = con.execute(count, params).fetchone()
-        result.rows_inserted = int(row[0]) if row else 0
+        replace_focus(con, changed, result)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
 
 
-def rebuild_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Run ``queries/marts/*.sql`` in name order (each a ``create or replace table marts.X``)."""
+def replace_focus(
+    con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildResult
+) -> None:
+    """The statements of :func:`rebuild_focus`, in the caller's transaction."""
+    where = "true" if changed is None else SCOPE_FILTER
+    params = {} if changed is None else scope_params(changed)
+    names = sql.names("focus/sources")
+    wanted = [n for n, _ in output_columns()]
+    count = f"select count(*) from {FOCUS_TABLE} where {where}"  # noqa: S608 - fixed filter text
+    row = con.execute(count, params).fetchone()
+    result.rows_deleted = int(row[0]) if row else 0
+    con.execute(f"delete from {FOCUS_TABLE} where {where}", params)  # noqa: S608 - fixed filter
+    for name in names:
+        if not _ready(con, name):
+            result.sources_skipped.append(name)
+            continue
+        try:
+            cols = ", ".join(sql.quote_ident(n) for n in _mapped(con, name, wanted))
+            con.execute(
+                f"insert into {FOCUS_TABLE} ({cols})\n"
+                f"select {cols} from (\n{sql.load(name)}\n) as src where {where}",
+                params,
+            )
+        except duckdb.Error as exc:
+            raise FinopsError(
+                f"FOCUS mapping queries/{name}.sql failed: {exc}",
+                hint="this is a bug in the mapping or an unexpected raw column type",
+            ) from None
+        result.sources_run.append(name)
+    row = con.execute(count, params).fetchone()
+    result.rows_inserted = int(row[0]) if row else 0
+
+
+_MART = re.compile(r"create\s+or\s+replace\s+table\s+marts\.([A-Za-z_][A-Za-z0-9_]*)\s+as\b", re.I)
+
+
+def mart_statement(name: str) -> tuple[str, str]:
+    """The ``marts.X`` table a mart file creates and its select (the text after ``... as``).
+
+    Raises:
+        FinopsError: the file does not ``create or replace table marts.<name> as <select>``.
+    """
+    text = sql.load(name)
+    found = _MART.search(text)
+    if not found:
+        raise FinopsError(
+            f"mart queries/{name}.sql does not create a marts table",
+            hint="a mart file holds `create or replace table marts.<name> as <select>`",
+        )
+    query = text[found.end() :].strip().rstrip(";")
+    return "marts." + found.group(1), query
+
+
+def table_sql(table: str) -> str:
+    """``schema.table`` (names we validate) as SQL text, each part through ``sql.safe_ident``."""
+    return ".".join(sql.safe_ident(part) for part in table.split("."))
+
+
+def period_tables() -> dict[str, str]:
+    """The tables a build of changed scopes patches per billing period, with their period column
+    (the marts of ``queries/marts/``, and ``marts.cost_allocation``), unless the build log's
+    ``whole_tables`` names them."""
+    found = {mart_statement(name)[0]: MART_PERIOD for name in sql.names("marts")}
+    found[allocation.TABLE] = "x_billing_period"
+    return found
+
+
+def _patchable(con: duckdb.DuckDBPyConnection, table: str, query: str) -> bool:
+    """Whether ``table`` exists with exactly the columns ``query`` returns, ``billing_period``
+    among them (so the changed periods' rows can be replaced in it)."""
+    schema, name = table.split(".")
+    have = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = $s and table_name = $t and table_catalog = current_database() "
+        "order by ordinal_position",
+        {"s": schema, "t": name},
+    ).fetchall()
+    if not have:
+        return False
+    wanted = con.execute(f"describe select * from (\n{query}\n)").fetchall()  # noqa: S608 - a stored query
+    return [(str(n), str(t)) for n, t in have] == [(str(r[0]), str(r[1])) for r in wanted] and any(
+        n == MART_PERIOD for n, _ in have
+    )
+
+
+def rebuild_marts(
+    con: duckdb.DuckDBPyConnection,
+    periods: list[str] | None = None,
+    whole: list[str] | None = None,
+) -> list[str]:
+    """Run ``queries/marts/*.sql`` in name order: whole, or for ``periods`` only.
+
+    With ``periods`` (the billing periods a build replaced), a mart table that exists with the
+    file's columns has those periods' rows deleted and the file's select inserted for them (a
+    filter on ``billing_period`` outside the select, which DuckDB pushes down to the FOCUS scan);
+    the other periods' rows are those a full run would give (every mart groups by the period).
+    The caller's transaction, if any, covers every statement.
+
+    Args:
+        whole: gets the tables (re)created whole appended.
+
+    Returns:
+        The mart names run.
+    """
     done = []
     for name in sql.names("marts"):
+        table, query = mart_statement(name)
+        target = table_sql(table)
         try:
-            con.execute(sql.load(name))
+            if periods and _patchable(con, table, query):
+                params = period_params(periods)
+                where = period_filter(MART_PERIOD)
+                con.execute(f"delete from {target} where {where}", params)  # noqa: S608 - checked names
+                con.execute(
+                    f"insert into {target} select * from (\n{query}\n) as m where {where}",  # noqa: S608
+                    params,
+                )
+            elif periods == []:
+                pass  # nothing changed
+            else:
+                con.execute(sql.load(name))
+                if whole is not None:
+                    whole.append(table)
         except duckdb.Error as exc:
             raise FinopsError(
                 f"mart queries/{name}.sql failed: {exc}", hint="fix the mart query and rebuild"
@@ -223,9 +351,14 @@ def _log(con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildR
         "changed varchar, rows_deleted bigint, rows_inserted bigint, sources varchar, "
         "seconds double)"
     )
+    # which tables were made whole, so that publishing knows what it cannot patch per period
+    con.execute("alter table meta.build_log add column if not exists whole_tables varchar")
     con.execute(
-        "insert into meta.build_log values (now(), $full, $changed, $d, $i, $s, $sec)",
+        "insert into meta.build_log by name select now() as built_at, $full as full_rebuild, "
+        "$changed as changed, $d as rows_deleted, $i as rows_inserted, $s as sources, "
+        "$sec as seconds, $w as whole_tables",
         {
+            "w": ",".join(result.whole_tables),
             "full": result.full,
             "changed": None if changed is None else ";".join("/".join(c) for c in changed),
             "d": result.rows_deleted,
@@ -296,11 +429,19 @@ def build(
         changed = None
     result.full = changed is None
     result.staging_views = create_staging(con)
-    rebuild_focus(con, changed, result)
-    result.marts = rebuild_marts(con)
+    periods = None if changed is None else sorted({c[2] for c in changed})
+    con.execute("begin transaction")  # build's own: call it after the load's commit
+    try:  # FOCUS and the marts change together
+        replace_focus(con, changed, result)
+        result.marts = rebuild_marts(con, periods, result.whole_tables)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     incremental = changed is not None and same_rules and allocation.is_current(con)
-    periods = sorted({c[2] for c in changed or []}) if incremental else None
-    result.allocation_rows = allocation.apply(con, rules, periods)
+    result.allocation_rows = allocation.apply(con, rules, periods if incremental else None)
+    if not incremental:
+        result.whole_tables.append(allocation.TABLE)
     if trees is not None:  # after the mart: recorded rules are always the rules that made it
         record_trees(con, trees)
     result.seconds = time.perf_counter() - t0

@@ -20,12 +20,21 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from finops_lib import db, sql
-from finops_lib.build import FOCUS_TABLE, SCOPE_FILTER, Changed, scope_keys
+from finops_lib.build import (
+    FOCUS_TABLE,
+    SCOPE_FILTER,
+    Changed,
+    period_filter,
+    period_params,
+    period_tables,
+    scope_params,
+)
 from finops_lib.config import Settings
 from finops_lib.errors import FinopsError
 
@@ -39,6 +48,11 @@ SCOPE_COLUMNS = ("x_provider", "x_export_name", "x_billing_period")
 #: The zero-row file every partitioned folder holds, so that ``read_parquet('<folder>/*.parquet')``
 #: works (and has the columns) even before the first import.
 SCHEMA_FILE = "_schema.parquet"
+#: The snapshot before the current one, kept (a hard link) to be brought up to date in place by
+#: the next publish instead of copying the current one: the cost of a publish is then that of the
+#: periods changed since, not of the history. Only publishing opens it, never while a reader has
+#: it open (DuckDB's file lock across processes, the open files of this one).
+SPARE_NAME = ".previous.duckdb"
 
 
 def publish_dir(settings: Settings) -> Path:
@@ -98,35 +112,32 @@ def publish(
     os.close(fd)
     os.unlink(tmp_name)  # DuckDB creates the file itself
     scopes: Changed | None = None
+    whole: frozenset[str] = frozenset()
+    spare = target.with_name(SPARE_NAME)
     try:
         if isinstance(con_or_path, duckdb.DuckDBPyConnection):
             tables = None
             if changed is not None and target.exists():
-                shutil.copyfile(target, tmp_name)
-                try:
-                    tables = _attached(con_or_path, tmp_name, lambda: _update(con_or_path, changed))
-                except duckdb.Error as exc:  # e.g. a damaged snapshot file: replace it whole
-                    log.warning("previous snapshot unreadable (%s)", str(exc).splitlines()[0])
-                    tables = None
-                if tables is None:
+                found = _patched(con_or_path, target, spare, tmp_name, changed)
+                if found is None:
                     log.info("previous snapshot not reusable: publishing everything")
-                    for leftover in (tmp_name, tmp_name + ".wal"):
-                        if os.path.exists(leftover):
-                            os.unlink(leftover)
                 else:
-                    scopes = changed
+                    tables, since = found
+                    if since is not None:
+                        scopes, whole = since[0], frozenset(since[1])
             if tables is None:
+                _remove(tmp_name)
                 tables = _attached(
                     con_or_path, tmp_name, lambda: _copy(con_or_path, source="", target=_SNAP + ".")
                 )
         else:
             tables = _copy_from_path(Path(con_or_path), tmp_name)
-        os.replace(tmp_name, target)
-        _write_parquet(target, tables, parquet_dir(settings), scopes, _memory_limit(settings))
+        _swap(tmp_name, target, spare)
+        _write_parquet(
+            target, tables, parquet_dir(settings), scopes, _memory_limit(settings), whole
+        )
     finally:
-        for leftover in (tmp_name, tmp_name + ".wal"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
+        _remove(tmp_name)
     log.info(
         "published %d tables to %s (%s)",
         len(tables),
@@ -138,6 +149,7 @@ def publish(
 
 _SNAP = sql.safe_ident("finops_snapshot")
 _SRC = sql.safe_ident("finops_source")
+_CUR = sql.safe_ident("finops_current")
 
 
 def _memory_limit(settings: Settings) -> str | None:
@@ -226,33 +238,176 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str | None) -> list[tuple]
     ).fetchall()
 
 
-def _update(con: duckdb.DuckDBPyConnection, changed: Changed) -> list[tuple[str, str]] | None:
-    """Bring the attached copy of the previous snapshot up to date with ``changed`` only.
+def _remove(name: str) -> None:
+    for leftover in (name, name + ".wal"):
+        if os.path.exists(leftover):
+            os.unlink(leftover)
 
-    The copy qualifies when it is the warehouse as of its build before this one: its build log is
-    the warehouse's minus the newest entry (so nothing else was built in between), and its FOCUS
-    table has the same columns; it is worth it when the changed periods are under half the rows.
-    Returns the published tables, or None (then nothing was changed in the copy and everything
-    must be published).
+
+def _swap(tmp_name: str, target: Path, spare: Path) -> None:
+    """Move the new snapshot into place; the one it replaces becomes the spare (readers that
+    have it open keep reading it: a rename or link does not change an open file)."""
+    link = spare.with_name(spare.name + ".new")
+    link.unlink(missing_ok=True)
+    kept = False
+    if target.exists():
+        try:
+            os.link(target, link)
+            kept = True
+        except OSError:  # no hard links here: the next publish copies
+            pass
+    os.replace(tmp_name, target)
+    if kept:
+        os.replace(link, spare)
+    else:
+        spare.unlink(missing_ok=True)
+
+
+def _open_here(path: Path) -> bool:
+    """Whether this process has ``path`` open (DuckDB's lock does not tell a process about
+    itself); True when it cannot tell."""
+    try:
+        mine = path.stat()
+    except OSError:
+        return True
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        return True
+    for fd in fds.iterdir():
+        try:
+            other = os.stat(fd)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (mine.st_dev, mine.st_ino):
+            return True
+    return False
+
+
+def _patched(
+    con: duckdb.DuckDBPyConnection, target: Path, spare: Path, tmp_name: str, changed: Changed
+) -> tuple[list[tuple[str, str]], tuple[Changed, set[str]] | None] | None:
+    """Bring an earlier snapshot up to date at ``tmp_name``: the spare (moved there, no copy) when
+    nobody has it open, else a copy of the current one. Returns the published tables and the
+    scopes whose Parquet files must be rewritten, or None (publish everything)."""
+    bases: list[tuple[str, Callable[[], object]]] = []
+    if spare.exists() and not _open_here(spare):
+        bases.append(("the previous snapshot", lambda: os.replace(spare, tmp_name)))
+    bases.append(("a copy of the current snapshot", lambda: shutil.copyfile(target, tmp_name)))
+    for what, take in bases:
+        _remove(tmp_name)
+        log.info("patching %s", what)
+        try:
+            take()
+            tables = _attached(con, tmp_name, lambda: _update(con, changed))
+        except (OSError, duckdb.Error) as exc:  # open by a reader, damaged: try the next
+            log.warning("previous snapshot unusable (%s)", str(exc).splitlines()[0])
+            continue
+        if tables is not None:
+            return tables, _parquet_scopes(con, target, changed)
+    _remove(tmp_name)
+    return None
+
+
+def _parquet_scopes(
+    con: duckdb.DuckDBPyConnection, target: Path, changed: Changed
+) -> tuple[Changed, set[str]] | None:
+    """The scopes built since the current snapshot (whose Parquet files match it) and the tables
+    made whole since; None: all."""
+    try:
+        con.execute(f"attach {_path_literal(str(target))} as {_CUR} (read_only)")
+    except duckdb.Error:
+        return None
+    try:
+        found = _since(con, _previous_build(con, _CUR + "."), changed)
+    finally:
+        con.execute(f"detach {_CUR}")
+    return found
+
+
+def _parse_changed(text: str) -> Changed | None:
+    """``meta.build_log.changed`` back into scopes (None when a part does not read back)."""
+    out: Changed = []
+    for part in text.split(";"):
+        provider, _, rest = part.partition("/")
+        export, _, period = rest.rpartition("/")
+        if not (provider and export and re.fullmatch(r"\d{4}-\d{2}", period)):
+            return None
+        out.append((provider, export, period))
+    return out
+
+
+def _since(
+    con: duckdb.DuckDBPyConnection, snap: tuple | None, changed: Changed
+) -> tuple[Changed, set[str]] | None:
+    """The scopes and the whole-built tables of the warehouse's builds after the one a snapshot
+    holds (``snap``: its build count and last build time), plus ``changed``; None when the
+    snapshot's build log is not the start of the warehouse's or a build since was full."""
+    if snap is None or not snap[0]:
+        return None
+    row = con.execute(
+        "select count(*) filter (where built_at <= $at), count(*) filter (where built_at = $at) "
+        "from meta.build_log",
+        {"at": snap[1]},
+    ).fetchone()
+    if not row or row[0] != snap[0] or not row[1]:
+        return None
+    try:
+        newer = con.execute(
+            "select full_rebuild, changed, whole_tables from meta.build_log "
+            "where built_at > $at order by built_at",
+            {"at": snap[1]},
+        ).fetchall()
+    except duckdb.BinderException:  # a log of before whole_tables
+        return None
+    scopes = list(changed)
+    whole: set[str] = set()
+    for full, text, tables in newer:
+        parsed = None if full or text is None or tables is None else _parse_changed(text)
+        if parsed is None:
+            return None
+        scopes += [c for c in parsed if c not in scopes]
+        whole |= {t for t in tables.split(",") if t}
+    return scopes, whole
+
+
+def _table_columns(
+    con: duckdb.DuckDBPyConnection, catalog: str | None, schema: str, name: str
+) -> list:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = coalesce($c, current_database()) and table_schema = $s "
+        "and table_name = $t order by ordinal_position",
+        {"c": catalog, "s": schema, "t": name},
+    ).fetchall()
+
+
+def _update(con: duckdb.DuckDBPyConnection, changed: Changed) -> list[tuple[str, str]] | None:
+    """Bring the attached copy of an earlier snapshot up to date with the builds since its own.
+
+    The copy qualifies when its build log is the start of the warehouse's, no build since was
+    full, and its FOCUS table has the same columns; it is worth it when the changed periods are
+    under half the rows. The FOCUS rows of the scopes built since are replaced, and so are the
+    changed periods' rows of the tables a build patches per period (``build.period_tables``)
+    unless a build since made them whole; the other tables are copied whole. Returns the published
+    tables, or None (then nothing was changed in the copy and everything must be published).
     """
     snap_catalog = _SNAP.strip('"')
-    warehouse = con.execute(
-        "select count(*) - 1, (select built_at from meta.build_log order by built_at desc "
-        "limit 1 offset 1) from meta.build_log"
-    ).fetchone()
-    if _previous_build(con, _SNAP + ".") != warehouse or _columns(con, snap_catalog) != _columns(
-        con, None
-    ):
+    found = _since(con, _previous_build(con, _SNAP + "."), changed)
+    if found is None or _columns(con, snap_catalog) != _columns(con, None):
         return None
+    scopes, whole = found
     tables = _tables(con, None)
     focus = _name(*FOCUS_TABLE.split("."))
-    params = {"changed": scope_keys(changed)}
+    params = scope_params(scopes)
     share = con.execute(
         f"select count(*) filter (where {SCOPE_FILTER}), count(*) from {focus}",  # noqa: S608
         params,
     ).fetchone()
     if share and 2 * share[0] > share[1]:
         return None  # most rows changed: a fresh copy is cheaper than deleting and inserting
+    periods = sorted({c[2] for c in scopes})
+    per_period = period_tables()
+    checked = [focus]
     con.execute("begin transaction")
     try:
         con.execute(f"delete from {_SNAP}.{focus} where {SCOPE_FILTER}", params)  # noqa: S608
@@ -266,14 +421,30 @@ def _update(con: duckdb.DuckDBPyConnection, changed: Changed) -> list[tuple[str,
             if f"{schema}.{table}" == FOCUS_TABLE:
                 continue
             name = _name(schema, table)
-            con.execute(f"create or replace table {_SNAP}.{name} as select * from {name}")  # noqa: S608
+            column = per_period.get(f"{schema}.{table}")
+            if (
+                column
+                and f"{schema}.{table}" not in whole
+                and _table_columns(con, snap_catalog, schema, table)
+                == _table_columns(con, None, schema, table)
+            ):
+                where = period_filter(column)
+                con.execute(f"delete from {_SNAP}.{name} where {where}", period_params(periods))  # noqa: S608
+                con.execute(
+                    f"insert into {_SNAP}.{name} select * from {name} where {where}",  # noqa: S608
+                    period_params(periods),
+                )
+                checked.append(name)
+            else:
+                con.execute(f"create or replace table {_SNAP}.{name} as select * from {name}")  # noqa: S608
         for schema, table in set(_tables(con, snap_catalog)) - set(tables):
             con.execute(f"drop table {_SNAP}.{_name(schema, table)}")
-        got = con.execute(f"select count(*) from {_SNAP}.{focus}").fetchone()  # noqa: S608
-        want = con.execute(f"select count(*) from {focus}").fetchone()  # noqa: S608
-        if got != want:  # rows outside the changed periods differ: not the snapshot we thought
-            con.execute("rollback")
-            return None
+        for name in checked:
+            got = con.execute(f"select count(*) from {_SNAP}.{name}").fetchone()  # noqa: S608
+            want = con.execute(f"select count(*) from {name}").fetchone()  # noqa: S608
+            if got != want:  # rows outside the changed periods differ: not the snapshot we thought
+                con.execute("rollback")
+                return None
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -321,10 +492,14 @@ def _write_parquet(
     out: Path,
     scopes: Changed | None,
     memory_limit: str | None,
+    whole_tables: frozenset[str] = frozenset(),
 ) -> None:
-    """Write the Parquet folders: every table whole, the partitioned ones per scope (only
-    ``scopes`` when given; otherwise all, and files of scopes no longer there are removed)."""
+    """Write the Parquet folders: the FOCUS table one file per scope, the tables a build patches
+    per billing period (``build.period_tables``) one file per period, the others whole
+    (``data.parquet``). Only ``scopes`` (and their periods) are rewritten when given, except for
+    ``whole_tables``; otherwise all, and files of scopes no longer there are removed."""
     out.mkdir(parents=True, exist_ok=True)
+    per_period = period_tables()
     con = db.connect(snapshot, read_only=True, memory_limit=memory_limit)
     try:
         con.execute("SET preserve_insertion_order = false")
@@ -332,8 +507,16 @@ def _write_parquet(
             src = _name(schema, table)
             folder = out / f"{schema}__{table}"
             folder.mkdir(exist_ok=True)
+            column = per_period.get(f"{schema}.{table}")
             if (schema, table) in PARTITIONED:
-                _write_partitioned(con, src, folder, scopes)
+                _write_partitioned(con, src, folder, SCOPE_COLUMNS, scopes)
+            elif column and [column] == [
+                c for c, _ in _table_columns(con, None, schema, table) if c == column
+            ]:
+                keys = None
+                if scopes is not None and f"{schema}.{table}" not in whole_tables:
+                    keys = [(p,) for p in sorted({c[2] for c in scopes})]
+                _write_partitioned(con, src, folder, (column,), keys)
             else:
                 _copy_to(con, f"select * from {src}", {}, folder / "data.parquet")  # noqa: S608
             legacy = out / f"{schema}__{table}.parquet"  # the layout before folders
@@ -343,28 +526,36 @@ def _write_parquet(
 
 
 def _write_partitioned(
-    con: duckdb.DuckDBPyConnection, src: str, folder: Path, scopes: Changed | None
+    con: duckdb.DuckDBPyConnection,
+    src: str,
+    folder: Path,
+    columns: tuple[str, ...],
+    keys: list[tuple] | None,
 ) -> None:
-    """One file per scope: only ``scopes`` when given and the folder is complete, else all (and
-    files of scopes no longer there are removed).
+    """One file per value of ``columns``: only ``keys`` when given and the folder is complete,
+    else all (and files of keys no longer there, or of the layout before, are removed).
 
     The schema file is written last: its presence says the folder is complete. Only then can it be
     patched; a new folder, one of the layout before folders, or one whose last write was
     interrupted is written whole.
     """
-    whole = scopes is None or not (folder / SCHEMA_FILE).exists()
+    whole = keys is None or not (folder / SCHEMA_FILE).exists()
     (folder / SCHEMA_FILE).unlink(missing_ok=True)
-    cols = ", ".join(SCOPE_COLUMNS)
+    cols = ", ".join(sql.safe_ident(c) for c in columns)
     todo = (
         con.execute(f"select distinct {cols} from {src} order by all").fetchall()  # noqa: S608
         if whole
-        else scopes or []
+        else keys or []
     )
-    where = " and ".join(f"{c} is not distinct from ${c}" for c in SCOPE_COLUMNS)
     written = set()
-    for scope in todo:
-        final = folder / scope_file(tuple(scope))
-        params = dict(zip(SCOPE_COLUMNS, scope, strict=True))
+    for key in todo:
+        final = folder / scope_file(tuple(key))
+        # equality (not IS NOT DISTINCT FROM): DuckDB then skips the other values' row groups
+        where = " and ".join(
+            f"{sql.safe_ident(c)} is null" if v is None else f"{sql.safe_ident(c)} = ${c}"
+            for c, v in zip(columns, key, strict=True)
+        )
+        params = {c: v for c, v in zip(columns, key, strict=True) if v is not None}
         if _copy_to(con, f"select * from {src} where {where}", params, final, empty_ok=False):  # noqa: S608
             written.add(final.name)
     if whole:

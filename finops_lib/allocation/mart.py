@@ -161,10 +161,20 @@ from (
         cast(ChargePeriodStart as date) as day,
         {", ".join(inner)}
     from focus.cost_and_usage
-    where {"true" if periods is None else f"list_contains({p.add(periods)}::varchar[], x_billing_period)"}
+    where {"true" if periods is None else _in_periods(periods, p)}
 ) as src
 group by all
 """  # noqa: S608 - names quoted, values bound
+
+
+def _in_periods(periods: list[str], p: Params) -> str:
+    """``x_billing_period`` in ``periods``; the range first, so that DuckDB skips the row groups
+    of other periods by their min/max (the scan costs the periods, not the history)."""
+    first, last = p.add(min(periods, default=None)), p.add(max(periods, default=None))
+    return (
+        f"x_billing_period between {first} and {last} "
+        f"and list_contains({p.add(periods)}::varchar[], x_billing_period)"
+    )
 
 
 #: The columns of ``marts.cost_allocation``, in order (the contract other readers rely on).
@@ -258,8 +268,13 @@ def apply(
             con.execute("begin transaction")
             try:
                 con.execute(
-                    f"delete from {TABLE} where list_contains($p, x_billing_period)",  # noqa: S608 - constant
-                    {"p": periods},
+                    f"delete from {TABLE} where x_billing_period between $lo and $hi "  # noqa: S608 - constant
+                    "and list_contains($p, x_billing_period)",
+                    {
+                        "p": periods,
+                        "lo": min(periods, default=None),
+                        "hi": max(periods, default=None),
+                    },
                 )
                 con.execute(f"insert into {TABLE}\n{split}")
                 con.execute("commit")

@@ -2,8 +2,9 @@
 -- and the resource's tags. One row per billing period x provider x sub account (id, name) x service x
 -- ResourceId x Tags; rows without a ResourceId are kept (resource_id null) so that marts.tag_cost,
 -- built from this mart, covers every FOCUS row. FOCUS 1.2 columns from focus.cost_and_usage.
--- tagged_keys: the tag keys carrying a non-empty value, worked out once per distinct Tags value
--- after the aggregation (there are a few thousand of them, not millions), sorted.
+-- tagged_keys: the tag keys carrying a non-empty value, worked out once per billing period and distinct
+-- Tags value after the aggregation (there are a few thousand of them, not millions), sorted. Per
+-- period, so that a build of one period (a filter on billing_period) reads that period only.
 create schema if not exists marts;
 
 create or replace table marts.resource_cost as
@@ -34,6 +35,7 @@ tag_sets as (
     -- the same test the analysis queries made per row: json_extract_string(Tags, '$."key"') not
     -- null nor ''. Quotes and backslashes in a key are escaped so that no key can break the path.
     select
+        billing_period,
         tags,
         list_sort(list_filter(
             list_distinct(json_keys(tags)),
@@ -41,7 +43,7 @@ tag_sets as (
                 tags, '$."' || replace(replace(k, '\', '\\'), '"', '\"') || '"'
             ), '') is not null
         )) as tagged_keys
-    from (select distinct tags from by_resource where tags is not null)
+    from (select distinct billing_period, tags from by_resource where tags is not null)
 ),
 
 final as (
@@ -52,7 +54,9 @@ final as (
         by_resource.billed_cost,
         by_resource.rows
     from by_resource
-    left join tag_sets on by_resource.tags = tag_sets.tags
+    left join tag_sets
+        on by_resource.billing_period = tag_sets.billing_period
+        and by_resource.tags = tag_sets.tags
 )
 
 -- stored in period order: a query of one period then reads only that period's row groups

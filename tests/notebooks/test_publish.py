@@ -33,7 +33,27 @@ def test_parquet_written_per_table(warehouse: Warehouse) -> None:
     parquet = snapshot_path(warehouse.settings).parent / "parquet"
     folders = sorted(p.name for p in parquet.iterdir() if p.is_dir())
     assert "focus__cost_and_usage" in folders and "marts__daily_cost" in folders
-    assert (parquet / "marts__daily_cost" / "data.parquet").exists()
+    # a mart patched per billing period: one file per period, holding exactly the mart's rows
+    daily = parquet / "marts__daily_cost"
+    assert (daily / SCHEMA_FILE).exists() and not (daily / "data.parquet").exists()
+    mart = duckdb.connect(str(warehouse.database), read_only=True)
+    try:
+        files = mart.execute(
+            "select filename, count(distinct billing_period) from read_parquet($g, filename=true) "
+            "group by all",
+            {"g": str(daily / "*.parquet")},
+        ).fetchall()
+        periods = mart.execute("select count(distinct billing_period) from marts.daily_cost")
+        assert all(n == 1 for _, n in files) and periods.fetchone() == (len(files),)
+        for left, right in (("published", "marts.daily_cost"), ("marts.daily_cost", "published")):
+            diff = mart.execute(
+                f"with published as (select * from read_parquet($g)) "
+                f"select count(*) from (select * from {left} except all select * from {right})",
+                {"g": str(daily / "*.parquet")},
+            ).fetchone()
+            assert diff == (0,)
+    finally:
+        mart.close()
     focus = parquet / "focus__cost_and_usage"
     con = duckdb.connect(str(warehouse.database), read_only=True)
     try:
