@@ -54,14 +54,36 @@ def import_cmd(
 ) -> None:
     """Import every configured export of every provider: each new or restated period exactly
     once, then rebuild FOCUS and publish."""
-    run_import(
-        ctx,
-        "billing data",
-        providers=[p.lower() for p in provider] if provider else None,
-        exports=export or None,
-        periods=[parse_period(p) for p in period] if period else None,
-        force=force,
-    )
+    if state(ctx).settings.get("engine", "kind") == "spark":  # [engine] kind: FOCUS on Spark
+        from finops_lib.engine.spark_import import import_all as spark_import
+
+        with console.status("importing billing data (FOCUS on Spark)") as status:
+
+            def show(msg: str) -> None:
+                status.update(msg)
+                console.log(msg)
+
+            done = spark_import(
+                state(ctx).settings,
+                providers=[p.lower() for p in provider] if provider else None,
+                exports=export or None,
+                periods=[parse_period(p) for p in period] if period else None,
+                force=force,
+                progress=show,
+            )
+        console.print(
+            f"loaded {len(done.loaded)} period(s), {done.rows:,} rows; skipped {len(done.skipped)}"
+            f" already loaded; FOCUS on Spark: {done.focus_rows:,} rows; {done.seconds:.1f}s"
+        )
+    else:
+        run_import(
+            ctx,
+            "billing data",
+            providers=[p.lower() for p in provider] if provider else None,
+            exports=export or None,
+            periods=[parse_period(p) for p in period] if period else None,
+            force=force,
+        )
     if alerts:
         from finops_lib.cli.alerts import run_check
 

@@ -53,7 +53,7 @@ final as (
         sum(effective_cost)::decimal(38, 10) as effective_cost,
         sum(billed_cost)::decimal(38, 10) as billed_cost,
         sum(rows)::bigint as rows
-    from (select * from pairs union all by name select * from totals)
+    from (select * from pairs union all select * from totals)  -- the same columns, in order
     group by all
 )
 

@@ -18,14 +18,12 @@ with source as (
         nullif(billing_account_id, '') as billing_account_id,
         nullif(currency, '') as currency,
         coalesce(cost, 0) as cost,
-        coalesce((
-            select sum(cast(json_extract_string(credit.value, '$.amount') as decimal(38, 10)))
-            -- a single credit object (koku-nise's JSONL) counts as a one-element array
-            from json_each(case
+        -- Σ credits.amount as a list sum (not a json_each subquery: the same on Spark); a single
+        -- credit object (koku-nise's JSONL) counts as a one-element array
+        coalesce(list_sum([cast(credit.amount as decimal(38, 10)) for credit in from_json(case
                 when left(trim(credits), 1) = '{' then '[' || trim(credits) || ']'
                 else coalesce(nullif(credits, ''), '[]')
-            end) as credit
-        ), 0) as credits_total
+            end, '[{"amount":"VARCHAR"}]')]), 0) as credits_total
     from raw_gcp.billing
 )
 

@@ -372,7 +372,7 @@ mapped as (
             '"cost":"' || cast(cost as varchar) || '"',
             '"cost_at_list":"' || cast(cost_at_list as varchar) || '"',
             '"credits_total":"' || cast(credits_total as varchar) || '"',
-            case when len(credit_list) > 0 then '"credits_by_type":{' || concat_ws(',',
+            case when array_length(credit_list) > 0 then '"credits_by_type":{' || concat_ws(',',
                 '"COMMITTED_USAGE_DISCOUNT":"' || cast(credit_cud as varchar) || '"',
                 '"COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE":"' || cast(credit_cud_dollar_base as varchar) || '"',
                 '"SUSTAINED_USAGE_DISCOUNT":"' || cast(credit_sustained_use as varchar) || '"',
@@ -384,7 +384,7 @@ mapped as (
                 '"FEE_UTILIZATION_OFFSET":"' || cast(credit_fee_utilization_offset as varchar) || '"',
                 '"OTHER":"' || cast(credit_other as varchar) || '"'
             ) || '}' end,
-            case when json_valid(credits) and len(credit_list) > 0 then '"credits":' || credits end,
+            case when json_valid(credits) and array_length(credit_list) > 0 then '"credits":' || credits end,
             '"currency_conversion_rate":"' || cast(currency_conversion_rate as varchar) || '"',
             '"price_unit":' || to_json(price_unit),
             '"price_effective_price":"' || cast(price_effective_price as varchar) || '"',

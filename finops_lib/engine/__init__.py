@@ -1,0 +1,40 @@
+"""The engine seam: the same ``queries/`` on DuckDB (one machine, the default) or Apache Spark.
+
+``[engine] kind`` picks the engine (``OPEN_FINOPS_ENGINE_KIND``); ``spark_master`` is where Spark
+runs (``local[N]``, ``spark://host:7077`` or a Spark Connect ``sc://`` URL) and ``warehouse_path``
+where it keeps its tables (default ``<publish_dir>/spark``). DuckDB needs nothing from here: the
+rest of the code base is its engine. For Spark, :mod:`finops_lib.engine.dialect` renders each
+stored query with sqlglot plus a short list of fix-ups, :mod:`finops_lib.engine.spark` runs
+staging, the FOCUS mappings, the marts, the conformance checks and reconciliation on a Spark
+session, and :mod:`finops_lib.engine.spark_import` loads deliveries and publishes the Parquet
+layout of :mod:`finops_lib.publish`. See docs/SCALE.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from finops_lib.config import Settings
+
+KINDS = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The resolved ``[engine]`` section."""
+
+    kind: str
+    spark_master: str
+    warehouse_path: Path
+
+
+def engine_settings(settings: Settings) -> EngineSettings:
+    """``[engine]`` of ``settings`` (the kind is validated by the config's choices)."""
+    warehouse = str(settings.get("engine", "warehouse_path") or "")
+    path = Path(warehouse) if warehouse else Path(settings.get("project", "publish_dir")) / "spark"
+    return EngineSettings(
+        kind=str(settings.get("engine", "kind")),
+        spark_master=str(settings.get("engine", "spark_master")),
+        warehouse_path=path,
+    )
