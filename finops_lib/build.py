@@ -197,27 +197,15 @@ def _mapped(con: duckdb.DuckDBPyConnection, name: str, wanted: list[str]) -> lis
     return [c for c in wanted if c in have]
 
 
-def rebuild_focus(
+def replace_focus(
     con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildResult
 ) -> None:
-    """Delete + insert the affected rows of ``focus.cost_and_usage`` in one transaction.
+    """Delete + insert the affected rows of ``focus.cost_and_usage``, in the caller's transaction
+    (the build's, with the marts).
 
     The scope is a plain filter on the x_ identity columns with the keys bound as a list, so DuckDB
     pushes it down to the raw scan: rebuilding one period does not map every period.
     """
-    con.execute("begin transaction")  # build's own: call it after the load's commit
-    try:
-        replace_focus(con, changed, result)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-
-
-def replace_focus(
-    con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildResult
-) -> None:
-    """The statements of :func:`rebuild_focus`, in the caller's transaction."""
     where = "true" if changed is None else SCOPE_FILTER
     params = {} if changed is None else scope_params(changed)
     names = sql.names("focus/sources")
