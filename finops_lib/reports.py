@@ -6,6 +6,13 @@ after that cell) with ``FINOPS_STATIC_CHARTS=1`` so charts come out as inline SV
 notebook under ``runs/<timestamp>/`` as the run's record, and convert it to HTML without input cells
 and without any script or stylesheet from the network. ``index.html`` links the reports.
 
+Most of a report's cost used to be starting Python three times for it (the marimo CLI, a kernel,
+the imports of marimo, polars, altair and vl-convert in that kernel): the export now runs in this
+process (marimo's import paid once, the CLI's bytes), and a :class:`Renderer` keeps one kernel per
+worker, started and warmed up once, running each notebook in a freshly reset namespace
+(``%reset``: no names carried over, execution counts from 1), so every report's output is what a
+kernel of its own gives. ``finops demo`` starts the kernels while it imports.
+
 Schedule (cron, 06:00 UTC daily, see ``finops report schedule``)::
 
     0 6 * * * cd /path/to/open-finops-stack && ./finops report render >> reports/cron.log 2>&1
@@ -13,20 +20,26 @@ Schedule (cron, 06:00 UTC daily, see ``finops report schedule``)::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import html
 import json
 import logging
 import os
+import queue
+import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
 from finops_lib.analysis.base import open_readonly
 from finops_lib.charts import STATIC_ENV
@@ -158,31 +171,88 @@ def kernel_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def to_ipynb(notebook: Path, target: Path) -> dict[str, Any]:
+def _export_text(notebook: Path) -> bytes | None:
+    """What ``marimo export ipynb --sort topological`` writes, computed in this process: marimo's
+    import (about 2 s of CPU) is paid once for every notebook, not once per notebook. ``None`` when
+    this marimo has no such function (the CLI then runs); a test holds the bytes to the CLI's."""
+    try:
+        from marimo._export.file import export_ipynb
+        from marimo._export.requests import IPYNBExportOptions, IPYNBFileExportRequest
+        from marimo._utils.marimo_path import MarimoPath
+    except ImportError:
+        return None
+    stderr = _Lines()
+    request = IPYNBFileExportRequest(
+        path=MarimoPath(str(notebook)),
+        options=IPYNBExportOptions(sort_mode="topological"),
+        stderr=stderr,
+    )
+    result = asyncio.run(export_ipynb(request))
+    if result.did_error:
+        raise FinopsError(f"marimo could not export {notebook}: {stderr.text()[-500:]}")
+    for line in stderr.lines:  # e.g. a cycle: marimo fell back to top-down order
+        log.warning("%s: %s", notebook.name, line.strip())
+    return result.bytez
+
+
+class _Lines:
+    """A text sink for marimo's export warnings."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.lines.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def text(self) -> str:
+        return "".join(self.lines).strip()
+
+
+_EXPORT_LOCK = threading.Lock()  # marimo's export is not known to be thread-safe
+
+
+def to_ipynb(notebook: Path, target: Path, *, in_process: bool = True) -> dict[str, Any]:
     """Export a marimo notebook to ipynb with the ``parameters`` cell tagged for papermill.
+
+    Args:
+        notebook: the marimo notebook (``.py``).
+        target: where the tagged ipynb is written.
+        in_process: export in this process (the CLI's bytes without a new interpreter); False
+            runs ``marimo export ipynb``.
 
     Raises:
         FinopsError: marimo could not export the notebook, or it has no ``parameters`` cell.
     """
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "marimo",
-            "export",
-            "ipynb",
-            str(notebook),
-            "-o",
-            str(target),
-            "--sort",
-            "topological",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise FinopsError(f"marimo could not export {notebook}: {done.stderr.strip()[-500:]}")
+    exported = None
+    if in_process:
+        with _EXPORT_LOCK:
+            exported = _export_text(notebook)
+    if exported is not None:
+        target.write_bytes(exported)
+    else:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "marimo",
+                "export",
+                "ipynb",
+                str(notebook),
+                "-o",
+                str(target),
+                "--sort",
+                "topological",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise FinopsError(f"marimo could not export {notebook}: {done.stderr.strip()[-500:]}")
     nb = json.loads(target.read_text(encoding="utf-8"))
     tagged = False
     for cell in nb["cells"]:
@@ -204,14 +274,24 @@ def to_ipynb(notebook: Path, target: Path) -> dict[str, Any]:
     return nb
 
 
-def execute(source: Path, executed: Path, parameters: dict[str, Any]) -> None:
+def execute(
+    source: Path, executed: Path, parameters: dict[str, Any], kernel_manager: Any = None
+) -> None:
     """Run a tagged ipynb with papermill (charts as SVG), writing the executed notebook.
+
+    Args:
+        source: the tagged ipynb.
+        executed: where the executed notebook is written.
+        parameters: papermill parameters (injected after the ``parameters`` cell).
+        kernel_manager: a started ``jupyter_client`` kernel manager to run in (kept running);
+            ``None`` starts a kernel for this notebook and shuts it down after.
 
     Raises:
         FinopsError: a cell raised; the executed notebook is kept to show where.
     """
     import papermill as pm
 
+    extra: dict[str, Any] = {} if kernel_manager is None else {"km": kernel_manager}
     with _static_env():
         try:
             pm.execute_notebook(
@@ -222,6 +302,7 @@ def execute(source: Path, executed: Path, parameters: dict[str, Any]) -> None:
                 progress_bar=False,
                 log_output=False,
                 cwd=os.getcwd(),
+                **extra,
             )
         except pm.PapermillExecutionError as exc:
             raise FinopsError(
@@ -256,6 +337,268 @@ def to_html(executed: Path, target: Path, title: str) -> None:
     )
 
 
+# Imported in each kernel as soon as it starts (the notebooks' setup cells and the chart renderer),
+# so that the first notebook does not wait for them; a tiny chart starts vl-convert's JS engine.
+WARM_UP = """\
+import marimo, polars, altair, vl_convert
+import finops_lib.analysis, finops_lib.budgets, finops_lib.charts, finops_lib.config
+vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{"a": 1}]},
+                            "encoding": {"x": {"field": "a", "type": "quantitative"}}})
+"""
+# A clean namespace for the next notebook: no names of the previous one, execution counts from 1.
+RESET = "get_ipython().reset(new_session=True)"
+KERNEL_TIMEOUT = 120  # seconds for a kernel to start, warm up or reset
+
+
+@functools.cache
+def _manager_class() -> type:
+    """``AsyncKernelManager`` that keeps the clients it hands out (``opened``) to close them."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class Manager(AsyncKernelManager):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.opened: list[Any] = []
+
+        def client(self, **kwargs: Any) -> Any:
+            opened = super().client(**kwargs)
+            self.opened.append(opened)
+            return opened
+
+    return Manager
+
+
+class _Kernel:
+    """One ipykernel kept running across notebooks (one thread uses it)."""
+
+    def __init__(self, env: dict[str, str], stderr: IO[bytes]) -> None:
+        self.env = env
+        self.stderr = stderr
+        self.manager: Any = None
+        self.control: Any = None  # a shell-only client for warm-up and reset
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.manager is not None and bool(run_sync(self.manager.is_alive)())
+
+    def start(self) -> None:
+        from jupyter_client import BlockingKernelClient
+        from jupyter_core.utils import run_sync
+
+        self.shutdown()
+        self.manager = _manager_class()(kernel_name="python3")
+        run_sync(self.manager.start_kernel)(
+            # what papermill (nbclient) passes a kernel it starts
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            env={**os.environ, **self.env},
+            stderr=self.stderr,
+            cwd=os.getcwd(),
+        )
+        self.control = BlockingKernelClient()
+        self.control.load_connection_info(self.manager.get_connection_info())
+        self.control.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        self.run(WARM_UP)
+
+    def run(self, code: str) -> None:
+        """Run code silently (no output, no history, no execution count) and wait for it.
+
+        Raises:
+            FinopsError: the code raised in the kernel.
+        """
+        msg_id = self.control.execute(code, silent=True, store_history=False)
+        while True:
+            reply = self.control.get_shell_msg(timeout=KERNEL_TIMEOUT)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise FinopsError(
+                f"the report kernel could not run {code.splitlines()[0]!r}: "
+                f"{content.get('ename')}: {content.get('evalue')}"
+            )
+
+    def prepare(self) -> Any:
+        """The kernel manager, its kernel running with a clean namespace."""
+        if not self.alive():
+            self.start()
+        self.run(RESET)
+        return self.manager
+
+    def release(self) -> None:
+        """Close the client papermill opened on the kernel: it leaves it connected (and the kernel
+        running) when it did not start the kernel."""
+        if self.manager is not None:
+            for client in self.manager.opened:
+                client.stop_channels()
+            self.manager.opened.clear()
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.control is not None:
+            self.control.stop_channels()
+            self.control = None
+        if self.manager is not None:
+            with contextlib.suppress(Exception):
+                run_sync(self.manager.shutdown_kernel)(now=True)
+            self.manager = None
+
+
+@dataclass
+class _Job:
+    notebook: Path
+    run: Callable[[Any], Report]
+    done: Future[Report]
+
+
+class Renderer:
+    """Kernels for rendering reports, started ahead and reused (one notebook at a time each).
+
+    Use as a context manager: entering starts the worker threads, each starting and warming up its
+    kernel (another process) while the caller does something else (``finops demo`` generates and
+    imports meanwhile); :meth:`prepare` exports the notebooks in a thread (:meth:`render` does if
+    it was not called); :meth:`render` runs them; leaving shuts the kernels down.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        names: list[str] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.notebooks = resolve(names)
+        self.workers = workers or max(1, min(len(self.notebooks), os.cpu_count() or 1, 4))
+        self._tmp = tempfile.TemporaryDirectory(prefix="finops-report-")
+        self.tmp = Path(self._tmp.name)
+        self._log_path = self.tmp / "kernels.log"
+        self._log: IO[bytes] | None = None
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._exported: dict[str, Future[dict[str, Any]]] = {}
+        self._exporter = threading.Thread()
+        self._queued: list[_Job] = []
+        self._logged = 0  # bytes of the kernels' log copied to a run's kernels.log
+
+    def __enter__(self) -> Renderer:
+        self._log = self._log_path.open("ab")
+        env = kernel_env(self.settings)
+        for i in range(self.workers):
+            thread = threading.Thread(
+                target=self._work, args=(_Kernel(env, self._log),), name=f"report-kernel-{i}"
+            )
+            thread.start()
+            self._threads.append(thread)
+        self._exported = {nb.stem: Future() for nb in self.notebooks}
+        return self
+
+    def prepare(self) -> None:
+        """Export the notebooks and import what rendering needs here, in a thread (once): a few
+        seconds of this process's CPU, so not while it has Python work of its own to do."""
+        if self._exporter.ident is None:  # not started yet
+            self._exporter = threading.Thread(target=self._export, name="report-export")
+            self._exporter.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:  # e.g. Ctrl-C: the notebooks not started yet are not run
+            for job in self._queued:
+                job.done.cancel()
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in [*self._threads, self._exporter]:
+            if thread.ident is not None:
+                thread.join()
+        if self._log is not None:
+            self._log.close()
+        self._tmp.cleanup()
+
+    def _export(self) -> None:
+        for nb in self.notebooks:
+            done = self._exported[nb.stem]
+            try:
+                done.set_result(to_ipynb(nb, self.tmp / f"{nb.stem}.ipynb"))
+            except BaseException as exc:  # handed to the notebook's job
+                done.set_exception(exc)
+        # what rendering imports in this process (several seconds of CPU), before it is waited for
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
+
+    def _work(self, kernel: _Kernel) -> None:
+        try:
+            kernel.start()
+        except Exception:  # the first job starts it again and reports why it cannot
+            log.warning("report kernel did not start", exc_info=True)
+        try:
+            while (job := self._jobs.get()) is not None:
+                if not job.done.set_running_or_notify_cancel():
+                    continue
+                try:
+                    job.done.set_result(job.run(kernel.prepare()))
+                except BaseException as exc:  # handed to render(), which raises it
+                    job.done.set_exception(exc)
+                finally:
+                    kernel.release()
+        finally:
+            kernel.shutdown()
+
+    def render(
+        self,
+        period: str | None = None,
+        output_dir: str | Path = "reports",
+        extra: dict[str, Any] | None = None,
+    ) -> list[Report]:
+        """Render the notebooks to ``output_dir/<name>.html`` plus ``index.html`` (see
+        :func:`render`)."""
+        if period:
+            period = parse_period(period)
+        open_readonly(self.settings).close()  # fail here, once, when there is nothing to report on
+        out = Path(output_dir)
+        run_dir = out / "runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        parameters: dict[str, Any] = dict(extra or {})
+        if period:
+            parameters["period"] = period
+        self.prepare()
+        jobs = [
+            _Job(nb, self._runner(nb, run_dir, out, parameters), Future()) for nb in self.notebooks
+        ]
+        self._queued = jobs
+        with _environ(kernel_env(self.settings)), _stderr_to(run_dir / "kernels.log"):
+            for job in jobs:
+                self._jobs.put(job)
+            for job in jobs:  # every notebook finishes (or fails) before the first error is raised
+                job.done.exception()
+        with self._log_path.open("rb") as kernels, (run_dir / "kernels.log").open("ab") as kept:
+            kernels.seek(self._logged)  # what the kernels printed since they started or last run
+            shutil.copyfileobj(kernels, kept)
+            self._logged = kernels.tell()
+        reports = [job.done.result() for job in jobs]
+        write_index(out, reports, period)
+        return reports
+
+    def _runner(
+        self, notebook: Path, run_dir: Path, out: Path, parameters: dict[str, Any]
+    ) -> Callable[[Any], Report]:
+        def run(kernel_manager: Any) -> Report:
+            nb = self._exported[notebook.stem].result()
+            app_config = nb["metadata"].get("marimo", {}).get("app_config", {})
+            title = app_config.get("app_title") or notebook.stem
+            executed = run_dir / f"{notebook.stem}.ipynb"
+            log.info("rendering %s", notebook.stem)
+            execute(self.tmp / f"{notebook.stem}.ipynb", executed, parameters, kernel_manager)
+            page = out / f"{notebook.stem}.html"
+            to_html(executed, page, title)
+            return Report(notebook.stem, title, page, executed)
+
+        return run
+
+
 def render(
     names: list[str] | None = None,
     period: str | None = None,
@@ -280,42 +623,11 @@ def render(
     """
     if period:
         period = parse_period(period)
-    notebooks = resolve(names)
+    resolve(names)
     settings = settings or load_settings()
     open_readonly(settings).close()  # fail here, once, when there is nothing to report on
-    out = Path(output_dir)
-    run_dir = out / "runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    parameters: dict[str, Any] = dict(extra or {})
-    if period:
-        parameters["period"] = period
-    with (
-        tempfile.TemporaryDirectory(prefix="finops-report-") as tmp,
-        _environ(kernel_env(settings)),
-        _stderr_to(run_dir / "kernels.log"),
-    ):
-        workers = max(1, min(len(notebooks), os.cpu_count() or 1, 4))
-        with ThreadPoolExecutor(max_workers=workers) as pool:  # one kernel process per notebook
-            reports = list(
-                pool.map(lambda nb: _render_one(nb, Path(tmp), run_dir, out, parameters), notebooks)
-            )
-    write_index(out, reports, period)
-    return reports
-
-
-def _render_one(
-    notebook: Path, tmp: Path, run_dir: Path, out: Path, parameters: dict[str, Any]
-) -> Report:
-    source = tmp / f"{notebook.stem}.ipynb"
-    nb = to_ipynb(notebook, source)
-    app_config = nb["metadata"].get("marimo", {}).get("app_config", {})
-    title = app_config.get("app_title") or notebook.stem
-    executed = run_dir / f"{notebook.stem}.ipynb"
-    log.info("rendering %s", notebook.stem)
-    execute(source, executed, parameters)
-    page = out / f"{notebook.stem}.html"
-    to_html(executed, page, title)
-    return Report(notebook.stem, title, page, executed)
+    with Renderer(settings, names) as renderer:
+        return renderer.render(period, output_dir, extra)
 
 
 def write_index(out: Path, reports: list[Report], period: str | None) -> Path:
