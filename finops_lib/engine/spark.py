@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,8 @@ def session(master: str, warehouse: Path, app: str = "open-finops") -> SparkSess
     local = master.startswith("local") or "127.0.0.1" in master or "localhost" in master
     if local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # executors on this machine run this interpreter (it has pyspark) for Python-side data
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # managed tables (staging lookups, FOCUS, marts) are rebuilt by every run: the session catalog
     # is in memory, so what an earlier session left there would block the names
     tables = (warehouse / "tables").resolve()
@@ -97,7 +100,7 @@ def session(master: str, warehouse: Path, app: str = "open-finops") -> SparkSess
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", str(tables))
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", str(_shuffle_partitions(master)))
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         # DECIMAL(38,10) + DECIMAL(38,10) stays DECIMAL(38,10), as on DuckDB (not rounded to 9)
         .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
@@ -200,11 +203,22 @@ class SparkEngine:
     # -- build ---------------------------------------------------------------------------------
     def load_lookups(self) -> list[str]:
         """``finops_lib/lookups/*.csv`` as ``staging.lookup_<stem>`` (every column text)."""
+        import csv
+
+        from pyspark.sql.types import StringType, StructField, StructType
+
         self.ensure_schemas()
         done = []
         for path in sorted(LOOKUPS_DIR.glob("*.csv")):
-            df = self.spark.read.csv(str(path), header=True)
-            self.save(df, "staging." + _name("lookup_" + path.stem))
+            # a table over the file with its header's columns given: no Spark job to infer them
+            with path.open(newline="", encoding="utf-8") as fh:
+                header = next(csv.reader(fh))
+            schema = StructType([StructField(c, StringType()) for c in header])
+            relation = "staging." + _name("lookup_" + path.stem)
+            self.spark.sql(f"drop table if exists {relation}")
+            self.spark.catalog.createTable(
+                relation, path=str(path), source="csv", schema=schema, header="true"
+            )
             done.append(path.stem)
         return done
 
@@ -320,8 +334,9 @@ class SparkEngine:
                 out = out.unionAll(df)
             self.save(out, "meta.source_totals")
 
-    def build(self) -> SparkBuild:
-        """Staging, the whole ``focus.cost_and_usage``, the marts, ``meta.source_totals``."""
+    def build(self, totals: bool = True) -> SparkBuild:
+        """Staging, the whole ``focus.cost_and_usage``, the marts and (with ``totals``)
+        ``meta.source_totals`` (an import has them from the load already)."""
         result = SparkBuild()
         self.ensure_schemas()
         result.staging_views = self.create_staging()
@@ -329,7 +344,7 @@ class SparkEngine:
         self.save(rows, FOCUS_TABLE)
         result.rows = self.spark.table(FOCUS_TABLE).count()
         result.marts = self.rebuild_marts()
-        if not self.exists("meta.source_totals"):
+        if totals and not self.exists("meta.source_totals"):
             self.source_totals()
         return result
 
@@ -371,6 +386,23 @@ class SparkEngine:
         """The rows that break one rule (after :meth:`prepare_checks`)."""
         return self.sql(sql.load(rule.name))
 
+    def failing_json(self, rules: Sequence[Rule]) -> DataFrame:
+        """Every rule's failing rows in one Spark job (after :meth:`prepare_checks`): a row
+        ``(rule, row)`` per failing row, ``rule`` the rule's position in ``rules`` and ``row`` the
+        failing row as a JSON object (its columns in order, NULLs kept, timestamps to the
+        microsecond). Each rule alone costs Spark a job; a union of them costs one."""
+        parts = []
+        for i, rule in enumerate(rules):
+            (stmt,) = to_spark(sql.load(rule.name))
+            parts.append(
+                f"select {int(i)} as rule, to_json(struct(*), map("  # noqa: S608 - a number
+                "'ignoreNullFields', 'false', 'timestampFormat', :ts, "
+                f"'timestampNTZFormat', :ts)) as row from ({stmt}) as rule_{int(i)}"
+            )
+        return self.spark.sql(
+            "\nunion all\n".join(parts), args={"ts": "yyyy-MM-dd'T'HH:mm:ss.SSSSSS"}
+        )
+
     def run_checks(self, table: str = FOCUS_TABLE, period: str | None = None) -> list[CheckResult]:
         """Every conformance rule on Spark: one result per rule, a rule that cannot run failing
         with its error (as on DuckDB)."""
@@ -397,6 +429,14 @@ class SparkEngine:
 
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LOCAL = re.compile(r"^local\[(\d+)")
+
+
+def _shuffle_partitions(master: str) -> int:
+    """Shuffle partitions: the cores of a ``local[N]`` master (a billing month's aggregates are
+    small next to its rows), else 8 (adaptive execution coalesces or splits from there)."""
+    found = _LOCAL.match(master)
+    return max(1, int(found.group(1))) if found else 8
 
 
 def _first_line(exc: BaseException) -> str:

@@ -108,25 +108,38 @@ def write_raw(
 
 
 def _spark_publish(eng: SparkEngine, out: Path) -> tuple[int, list[str]]:
-    """FOCUS per scope and every mart as ``data.parquet`` under ``out`` (the published layout)."""
+    """FOCUS per scope and every mart as ``data.parquet`` under ``out`` (the published layout).
+
+    FOCUS is written by one Spark job: the rows are partitioned by their scope's number, so each
+    scope's rows land in one file, renamed to :func:`finops_lib.publish.scope_file`."""
     from pyspark.sql import functions as F
+    from pyspark.sql.types import IntegerType
 
     focus = eng.spark.table(FOCUS_TABLE)
     folder = out / "focus__cost_and_usage"
     folder.mkdir(parents=True, exist_ok=True)
     scratch = out / ".spark_tmp"
-    written = set()
-    total = 0
-    for row in focus.select(*SCOPE_COLUMNS).distinct().collect():
-        scope = tuple(row)
-        cond = F.lit(True)
-        for c, v in zip(SCOPE_COLUMNS, scope, strict=True):
-            cond = cond & F.col(c).eqNullSafe(F.lit(v))
-        part = focus.where(cond)
-        total += _write_one(part, scratch, folder / scope_file(scope))
-        written.add(scope_file(scope))
+    counts = [
+        (tuple(r[: len(SCOPE_COLUMNS)]), int(r[-1]))
+        for r in focus.groupBy(*SCOPE_COLUMNS).count().collect()
+    ]
+    names = {i: scope_file(scope) for i, (scope, _) in enumerate(counts)}
+    if counts:
+        ids = eng.spark.createDataFrame(
+            [(*scope, i) for i, (scope, _) in enumerate(counts)],
+            focus.select(*SCOPE_COLUMNS).schema.add("_scope", IntegerType()),
+        )
+        cond = [focus[c].eqNullSafe(ids[c]) for c in SCOPE_COLUMNS]
+        tagged = focus.join(F.broadcast(ids), cond).select(
+            *[focus[c] for c in focus.columns], "_scope"
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
+        tagged.repartition("_scope").write.partitionBy("_scope").parquet(str(scratch))
+        for i, name in names.items():
+            (part,) = sorted((scratch / f"_scope={i}").glob("part-*.parquet"))
+            os.replace(part, folder / name)
     for stale in folder.glob("*.parquet"):
-        if stale.name not in written and stale.name != SCHEMA_FILE:
+        if stale.name not in names.values() and stale.name != SCHEMA_FILE:
             stale.unlink()
     _write_one(focus.limit(0), scratch, folder / SCHEMA_FILE)
     marts = []
@@ -136,16 +149,15 @@ def _spark_publish(eng: SparkEngine, out: Path) -> tuple[int, list[str]]:
         _write_one(eng.spark.table(f"marts.{table.name}"), scratch, mfolder / "data.parquet")
         marts.append(table.name)
     shutil.rmtree(scratch, ignore_errors=True)
-    return total, marts
+    return sum(n for _, n in counts), marts
 
 
-def _write_one(df, scratch: Path, final: Path) -> int:  # type: ignore[no-untyped-def]
+def _write_one(df, scratch: Path, final: Path) -> None:  # type: ignore[no-untyped-def]
     """``df`` as exactly one Parquet file at ``final`` (via Spark's folder and a rename)."""
     shutil.rmtree(scratch, ignore_errors=True)
     df.coalesce(1).write.mode("overwrite").parquet(str(scratch))
     (part,) = sorted(scratch.glob("part-*.parquet"))
     os.replace(part, final)
-    return int(df.count())
 
 
 def _adopt(con: duckdb.DuckDBPyConnection, out: Path, marts: list[str]) -> None:
@@ -246,7 +258,7 @@ def import_all(
                 schema, _, table = folder.name.partition("__")
                 if any(folder.glob("*.parquet")):
                     eng.register_parquet(f"{schema}.{table}", folder)
-            eng.build()
+            eng.build(totals=False)  # the load wrote them
             out = parquet_dir(settings)
             say("writing FOCUS and the marts as Parquet")
             result.focus_rows, result.marts = _spark_publish(eng, out)
