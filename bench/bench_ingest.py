@@ -1,7 +1,7 @@
 """AWS ingestion and the FOCUS build vs DuckDB alone on the same files (and the dlt pyarrow path).
 
 Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt] [--flavours v1,v2]
-       [--data DIR] [--steps duckdb-load,finops-load,...]
+       [--data DIR] [--steps duckdb-load,finops-load,...] [--alternate] [--code DIR]
 
 Per flavour (CUR v1 CSV.gz, CUR 2.0 parquet), one month of ``--rows`` usage rows from
 ``finops_lib.demo.generate_aws`` (kept under ``--data`` and reused when it is there), split into files
@@ -18,7 +18,11 @@ step's own (GNU time):
   pass, no warehouse), what the reference focus-converter does;
 * dlt-arrow: the same normalising SELECT streamed as pyarrow batches through a dlt pipeline into a
   staging dataset of a DuckDB file (the issue's first proposal), before any swap.
-Writable connections use the project's default memory limit (``[project].memory_limit``, 2GB).
+* finops-import-before: the same import run from another checkout (``--code DIR``, e.g.
+  ``git archive HEAD`` unpacked), for before/after figures in one run.
+Writable connections use the project's default memory limit (``[project].memory_limit``, 1GB).
+``--alternate`` runs the steps one after the other within each run (run 1 of every step, then
+run 2, ...), so that a machine whose load changes affects every step alike.
 """
 
 from __future__ import annotations
@@ -141,7 +145,9 @@ def _check(db: Path | None, relation: str, column: str, expected: Decimal | None
         raise RuntimeError(f"{relation}: {column} sums to {got}, the source to {expected}")
 
 
-def _flavour_steps(flavour: str, bucket: Path, tmp: Path, with_dlt: bool) -> dict[str, Callable]:
+def _flavour_steps(
+    flavour: str, bucket: Path, tmp: Path, with_dlt: bool, code: Path | None = None
+) -> dict[str, Callable]:
     """The steps of one flavour, each a callable returning (seconds, peak MB)."""
     prefix, name, pattern = FLAVOURS[flavour]
     paths = sorted(str(p) for p in bucket.rglob(pattern))
@@ -172,6 +178,14 @@ def _flavour_steps(flavour: str, bucket: Path, tmp: Path, with_dlt: bool) -> dic
         _check(tmp / "w.duckdb", "focus.cost_and_usage", "BilledCost", expected)
         return result
 
+    def import_before() -> tuple[float, float]:
+        assert code is not None
+        result = python_step(
+            IMPORT.format(**kw, **_fresh(tmp)), cwd=code, env={"PYTHONPATH": str(code)}
+        )
+        _check(tmp / "w.duckdb", "focus.cost_and_usage", "BilledCost", expected)
+        return result
+
     def convert() -> tuple[float, float]:
         out = tmp / "focus.parquet"
         result = run_child(
@@ -188,6 +202,8 @@ def _flavour_steps(flavour: str, bucket: Path, tmp: Path, with_dlt: bool) -> dic
         "finops-import": import_,
         "finops-convert": convert,
     }
+    if code is not None:
+        steps["finops-import-before"] = import_before
     if with_dlt:
         steps["dlt-arrow"] = lambda: step(DLT)
     return steps
@@ -200,6 +216,8 @@ def run(
     flavours: list[str],
     data: Path,
     only: list[str] | None = None,
+    alternate: bool = False,
+    code: Path | None = None,
 ) -> list[tuple[str, Measure]]:
     """Measure every step of every flavour; returns (flavour, measure) pairs."""
     buckets = _generate(data, rows)
@@ -207,11 +225,21 @@ def run(
     out: list[tuple[str, Measure]] = []
     try:
         for flavour in flavours:
-            for label, fn in _flavour_steps(flavour, buckets[flavour], tmp, with_dlt).items():
-                if only and label not in only:
-                    continue
-                print(f"{flavour} {label}", flush=True)
-                out.append((flavour, repeat(f"{flavour} {label}", fn, runs)))
+            steps = _flavour_steps(flavour, buckets[flavour], tmp, with_dlt, code)
+            chosen = [(k, fn) for k, fn in steps.items() if not only or k in only]
+            if not alternate:
+                for label, fn in chosen:
+                    print(f"{flavour} {label}", flush=True)
+                    out.append((flavour, repeat(f"{flavour} {label}", fn, runs)))
+                continue
+            measures = [Measure(f"{flavour} {label}") for label, _ in chosen]
+            for _ in range(runs):
+                for m, (_, fn) in zip(measures, chosen, strict=True):
+                    s, mb = fn()
+                    m.seconds.append(s)
+                    m.peak_mb.append(mb)
+                    print(f"  {m.name}: {s:.2f} s, {mb:.0f} MB", flush=True)
+            out += [(flavour, m) for m in measures]
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -244,13 +272,24 @@ def main() -> None:
     parser.add_argument(
         "--memory-limit", default=None, help="DuckDB memory_limit (default: the project's)"
     )
+    parser.add_argument("--alternate", action="store_true", help="alternate the steps per run")
+    parser.add_argument("--code", type=Path, default=None, help="a before checkout to compare")
     args = parser.parse_args()
     if args.memory_limit:
         global MEMORY_LIMIT
         MEMORY_LIMIT = args.memory_limit
     data = args.data or ROOT / "data" / "bench" / f"gen-{args.rows}"
     only = [s for s in args.steps.split(",") if s] or None
-    results = run(args.rows, args.runs, not args.no_dlt, args.flavours.split(","), data, only)
+    results = run(
+        args.rows,
+        args.runs,
+        not args.no_dlt,
+        args.flavours.split(","),
+        data,
+        only,
+        args.alternate,
+        args.code,
+    )
     print(
         f"\n{args.rows:,} usage rows, one month, medians of {args.runs}, memory_limit {MEMORY_LIMIT}\n"
     )

@@ -418,6 +418,11 @@ def build(
     result.full = changed is None
     result.staging_views = create_staging(con)
     periods = None if changed is None else sorted({c[2] for c in changed})
+    # FOCUS rows carry their source position (x_source_file, x_source_row) and the marts are
+    # grouped, so the inserts need not keep row order: DuckDB then writes them on every thread
+    # (the 2M-row FOCUS insert took 51 s instead of 89 s of wall time, the same CPU time)
+    setting = con.execute("select current_setting('preserve_insertion_order')").fetchone()
+    con.execute("set preserve_insertion_order = false")
     con.execute("begin transaction")  # build's own: call it after the load's commit
     try:  # FOCUS and the marts change together
         replace_focus(con, changed, result)
@@ -426,6 +431,10 @@ def build(
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        con.execute(
+            "set preserve_insertion_order = $v", {"v": bool(setting[0]) if setting else True}
+        )
     incremental = changed is not None and same_rules and allocation.is_current(con)
     result.allocation_rows = allocation.apply(con, rules, periods if incremental else None)
     if not incremental:

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import finops_lib.publish as publish_mod
 from finops_lib import db
 from finops_lib.build import build, period_tables, rebuild_marts, table_sql
 from finops_lib.config import load_settings
@@ -21,6 +22,18 @@ HEADER = (
     "lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/ProductCode,lineItem/UnblendedCost"
 )
 PERIODS = {"2024-01": "20240101-20240201", "2024-02": "20240201-20240301"}
+
+
+@pytest.fixture(autouse=True)
+def patch_whenever_possible(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """These warehouses are tiny, so a file copy would always be the cheaper publish: the tests
+    of patching the previous snapshot price the copy out (those named ``..._copy_priced_in`` keep
+    the real prices)."""
+    if "copy_priced_in" not in request.node.name:
+        monkeypatch.setattr(publish_mod, "PATCH_FIXED_BYTES", 0)
+        monkeypatch.setattr(publish_mod, "PATCH_BYTES_PER_ROW", 0)
 
 
 def _deliver(bucket: Path, period: str, assembly: str, costs: list[str]) -> None:
@@ -370,3 +383,51 @@ def test_a_publish_patches_the_previous_snapshot_unless_it_is_open(
         reader.close()
     assert set(_published_differences(tmp_path).values()) == {0}
     assert _differences(tmp_path) == (0, 0, 7)
+
+
+def test_a_small_warehouse_is_published_as_a_file_copy_when_copy_priced_in(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    _import(tmp_path)  # the first publish: a file copy, raw rows and staging dropped from it
+    snap = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    try:
+        schemas = snap.execute(
+            "select distinct table_schema from information_schema.tables order by 1"
+        ).fetchall()
+    finally:
+        snap.close()
+    assert schemas == [("focus",), ("marts",), ("meta",)]
+    assert set(_published_differences(tmp_path).values()) == {0}
+    before = _files(tmp_path)
+
+    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
+    with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
+        _import(
+            tmp_path
+        )  # a restatement: copied again (cheaper than patching), one month's Parquet
+    assert "patching" not in caplog.text and "1 changed period(s)" in caplog.text
+    after = _files(tmp_path)
+    january = next(n for n in before if "2024-01" in n)
+    assert after[january] == before[january]
+    assert set(_published_differences(tmp_path).values()) == {0}
+    assert _differences(tmp_path) == (0, 0, 10)
+
+
+def test_a_copy_with_a_reader_on_the_old_snapshot_leaves_what_it_reads_when_copy_priced_in(
+    tmp_path: Path,
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    _import(tmp_path)
+    reader = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    try:
+        seen = reader.execute("select count(*), sum(BilledCost) from focus.cost_and_usage")
+        first = seen.fetchone()
+        _deliver(tmp_path / "bucket", "2024-01", "a2", ["2.00", "3.00"])
+        _import(tmp_path)
+        again = reader.execute("select count(*), sum(BilledCost) from focus.cost_and_usage")
+        assert again.fetchone() == first
+    finally:
+        reader.close()
+    assert _differences(tmp_path) == (0, 0, 2)
