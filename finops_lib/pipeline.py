@@ -150,13 +150,21 @@ def _load_in_transaction(
     return rows
 
 
-def _select_exports(
+def select_exports(
     settings: Settings,
-    names: Iterable[str] | None,
-    exports: Iterable[str] | None,
-    overrides: dict[str, Any],
+    providers: Iterable[str] | None = None,
+    exports: Iterable[str] | None = None,
+    **overrides: Any,
 ) -> list[tuple[Provider, Export]]:
-    """The exports to import: the named providers' (default: all), narrowed to ``exports``."""
+    """The exports to import: the named providers' (default: all), narrowed to ``exports``;
+    ``overrides`` are one provider's command-line flags (e.g. AWS ``bucket=``).
+
+    Raises:
+        ConfigError: flags without exactly one provider, an unknown export name, or no export.
+    """
+    names = list(providers) if providers is not None else None
+    if overrides and (names is None or len(names) != 1):
+        raise ConfigError("provider flags need exactly one provider", hint="pass providers=[name]")
     chosen = [sources.provider(n) for n in names] if names else list(sources.providers().values())
     wanted = set(exports or ())
     found: list[tuple[Provider, Export]] = []
@@ -177,6 +185,24 @@ def _select_exports(
             hint="set [<provider>] or [<provider>.exports.<name>] in finops.toml (see finops.example.toml) or pass the provider's flags",
         )
     return found
+
+
+def load_exports(
+    con: duckdb.DuckDBPyConnection,
+    selected: Iterable[tuple[Provider, Export]],
+    result: ImportResult,
+    *,
+    periods: list[str] | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> None:
+    """Load each selected export's new or restated deliveries (of ``periods``, or all) into
+    ``result``, each in its own transaction (:func:`load_delivery`); no build. A failure leaves
+    the periods loaded before it in ``result``."""
+    say = progress or (lambda _msg: None)
+    ensure_tables(con)
+    for source, export in selected:
+        _import_export(con, source, export, periods, force, result, say)
 
 
 def _import_export(
@@ -275,19 +301,14 @@ def import_all(
     """
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
-    names = list(providers) if providers is not None else None
-    if overrides and (names is None or len(names) != 1):
-        raise ConfigError("provider flags need exactly one provider", hint="pass providers=[name]")
-    selected = _select_exports(settings, names, exports, overrides)
+    selected = select_exports(settings, providers, exports, **overrides)
     allocation.parse(settings.tree("allocation"))  # a bad rule fails before anything is loaded
     own = con is None
     con = con or db.connect_writer(settings)
     result = ImportResult()
     try:
-        ensure_tables(con)
         try:
-            for source, export in selected:
-                _import_export(con, source, export, periods, force, result, say)
+            load_exports(con, selected, result, periods=periods, force=force, progress=say)
         finally:
             finish(con, settings, result, say)
     finally:

@@ -29,13 +29,12 @@ from pathlib import Path
 
 import duckdb
 
-from finops_lib import db, sources, sql, state
+from finops_lib import db, sql
 from finops_lib.build import ensure_focus_table
 from finops_lib.config import Settings
 from finops_lib.engine import engine_settings
 from finops_lib.engine.spark import FOCUS_TABLE, SCOPE_COLUMNS, SparkEngine, session
-from finops_lib.errors import ConfigError, InputError
-from finops_lib.pipeline import ensure_tables, load_delivery
+from finops_lib.pipeline import ImportResult, load_exports, select_exports
 from finops_lib.publish import SCHEMA_FILE, parquet_dir, publish, scope_file
 
 Progress = Callable[[str], None]
@@ -201,47 +200,14 @@ def import_all(
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     engine = engine_settings(settings)
-    chosen = (
-        [sources.provider(n) for n in providers]
-        if providers
-        else list(sources.providers().values())
-    )
-    wanted = set(exports or ())
-    selected = [
-        (s, e) for s in chosen for e in s.exports(settings) if not wanted or e.name in wanted
-    ]
-    if not selected:
-        raise ConfigError(
-            "no export is configured for the Spark import",
-            hint="set [<provider>] or [<provider>.exports.<name>] in finops.toml",
-        )
+    selected = select_exports(settings, providers, exports)
     result = SparkImport()
     con = db.connect_writer(settings)
     try:
-        ensure_tables(con)
-        for source, export in selected:
-            deliveries = export.deliveries()
-            if periods:
-                unknown = sorted(set(periods) - {d.period for d in deliveries})
-                if unknown:
-                    raise InputError(
-                        f"{export.name}: no delivery for period(s) {', '.join(unknown)} in {export.where}",
-                        hint="the month is empty or not delivered yet",
-                    )
-                deliveries = [d for d in deliveries if d.period in periods]
-            for d in deliveries:
-                scope = (d.provider, d.export, d.period)
-                if not force and state.loaded_delivery(con, *scope) == d.delivery_id:
-                    result.skipped.append(scope)
-                    continue
-                say(f"{d.export} {d.period}: loading {len(d.files)} file(s) of {d.delivery_id}")
-                fetched = None
-                try:
-                    fetched = export.fetch(d)
-                    rows = load_delivery(con, source, export, d, fetched)
-                finally:
-                    export.cleanup(fetched)
-                result.loaded.append((scope, rows))
+        loads = ImportResult()
+        load_exports(con, selected, loads, periods=periods, force=force, progress=say)
+        result.loaded = [((x.provider, x.export, x.period), x.rows) for x in loads.loaded]
+        result.skipped = list(loads.skipped)
         raw_dir = engine.warehouse_path / "raw"
         complete = (raw_dir / SCHEMA_FILE).exists()
         write_raw(con, raw_dir, [s for s, _ in result.loaded] if complete else None)
