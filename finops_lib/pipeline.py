@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 Scope = tuple[str, str, str]  # (provider label, export name, billing period)
+#: Loads one fetched delivery and records it (:func:`load_delivery`); returns the rows loaded.
+Loader = Callable[[duckdb.DuckDBPyConnection, Provider, Export, Delivery, Any], int]
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,15 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         source.ensure_tables(con)
 
 
+#: What a delivery's load runs with. Raw rows carry their position (``x_source_file``,
+#: ``x_source_row``), so DuckDB need not keep insertion order (cheaper and leaner on large
+#: files). Its commit does not checkpoint: with the default 16 MB threshold every few small
+#: deliveries' commit checkpointed and rewrote the raw tables' open row groups (the demo's 78
+#: loads spent 13-26 CPU-s in commits, bench/RESULTS.md); the write-ahead log is checkpointed
+#: once, by the next commit after the loads (the build's) or at close. A commit is as durable.
+LOAD_SETTINGS: dict[str, Any] = {"preserve_insertion_order": False, "checkpoint_threshold": "1GB"}
+
+
 def load_delivery(
     con: duckdb.DuckDBPyConnection,
     source: Provider,
@@ -105,18 +116,20 @@ def load_delivery(
 ) -> int:
     """Replace one period's raw rows, source totals and state row in one transaction; rows.
 
-    Raw rows carry their position (``x_source_file``, ``x_source_row``), so the load does not
-    make DuckDB keep insertion order (cheaper and leaner on large files); the connection's setting
-    is restored afterwards, success or not.
+    The load runs with :data:`LOAD_SETTINGS`, restored afterwards, success or not.
     """
     ctx = LoadContext(load_id=uuid.uuid4().hex)
-    setting = con.execute("select current_setting('preserve_insertion_order')").fetchone()
-    keep_order = bool(setting[0]) if setting else True
-    con.execute("set preserve_insertion_order = false")
+    before = {
+        k: con.execute("select current_setting($k)", {"k": k}).fetchone() for k in LOAD_SETTINGS
+    }
+    for key, value in LOAD_SETTINGS.items():
+        con.execute(f"set {sql.safe_ident(key)} = $v", {"v": value})
     try:
         return _load_in_transaction(con, source, export, delivery, fetched, ctx)
     finally:
-        con.execute("set preserve_insertion_order = $v", {"v": keep_order})
+        for key, row in before.items():
+            if row is not None:
+                con.execute(f"set {sql.safe_ident(key)} = $v", {"v": row[0]})
 
 
 def _load_in_transaction(
@@ -195,14 +208,15 @@ def load_exports(
     periods: list[str] | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    load: Loader | None = None,
 ) -> None:
     """Load each selected export's new or restated deliveries (of ``periods``, or all) into
-    ``result``, each in its own transaction (:func:`load_delivery`); no build. A failure leaves
-    the periods loaded before it in ``result``."""
+    ``result``, each in its own transaction (``load``, default :func:`load_delivery`; the Spark
+    import passes its own); no build. A failure leaves the periods loaded before it in ``result``."""
     say = progress or (lambda _msg: None)
     ensure_tables(con)
     for source, export in selected:
-        _import_export(con, source, export, periods, force, result, say)
+        _import_export(con, source, export, periods, force, result, say, load or load_delivery)
 
 
 def _import_export(
@@ -213,6 +227,7 @@ def _import_export(
     force: bool,
     result: ImportResult,
     say: Progress,
+    load: Loader,
 ) -> None:
     deliveries = export.deliveries()
     if periods:
@@ -233,7 +248,7 @@ def _import_export(
         fetched = None
         try:
             fetched = export.fetch(d)
-            rows = load_delivery(con, source, export, d, fetched)
+            rows = load(con, source, export, d, fetched)
         finally:
             export.cleanup(fetched)
         result.loaded.append(Loaded(d.provider, d.export, d.period, rows, d.delivery_id))

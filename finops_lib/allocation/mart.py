@@ -64,8 +64,12 @@ def normalise_tag_key(key: str) -> str:
 
 def tag_expr(keys: tuple[str, ...] | list[str], p: Params) -> str:
     """The value of the first of ``keys`` present on the row (empty counts as absent); when none
-    is present as spelled, the first whose loose form (:func:`normalise_tag_key`) matches."""
-    exact = [f"nullif(json_extract_string(Tags, {p.add(_json_path(k))}), '')" for k in keys]
+    is present as spelled, the first whose loose form (:func:`normalise_tag_key`) matches.
+
+    The keys as spelled are looked up in one ``json_extract_string`` call with the list of their
+    paths (the JSON text is parsed once, not once per key), the first non-empty value kept."""
+    paths = p.add([_json_path(k) for k in keys])
+    exact = [f"list_filter(json_extract_string(Tags, {paths}::varchar[]), lambda v: v <> '')[1]"]
     loose = []
     for norm in dict.fromkeys(normalise_tag_key(k) for k in keys):
         found = (
