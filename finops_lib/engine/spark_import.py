@@ -1,21 +1,30 @@
-"""``finops import`` with ``[engine] kind = "spark"``: the Python core loads, Spark builds and serves.
+"""``finops import`` with ``[engine] kind = "spark"``: Spark reads the deliveries, builds and serves.
 
-1. Discovery, manifests, exactly-once and load state stay in the Python core: each configured
-   export's deliveries are listed, a delivery already in ``meta.load_state`` is skipped, a new or
-   restated one is loaded by its provider in one transaction with its source totals
-   (:func:`finops_lib.pipeline.load_delivery`), as on DuckDB.
-2. Each loaded period's raw rows are written as one Parquet file per ``(provider, export, period)``
-   under ``<warehouse_path>/raw/<schema>__<table>/`` (the file name of
-   :func:`finops_lib.publish.scope_file`), so a restated period overwrites exactly its file.
-3. Spark (``[engine] spark_master``) reads those files, runs staging, every FOCUS mapping and the
-   marts (:class:`finops_lib.engine.spark.SparkEngine`), and writes FOCUS as one Parquet file per
-   scope and each mart as ``data.parquet`` in the published layout of :mod:`finops_lib.publish`
-   (``<publish_dir>/parquet/<schema>__<table>/``).
-4. Spark's FOCUS rows and marts replace the warehouse's, and the snapshot is published, so
+What reads what:
+
+1. The Python core discovers each configured export's deliveries, checks their manifests and skips
+   a delivery already in ``meta.load_state`` (:func:`finops_lib.pipeline.load_exports`, as on
+   DuckDB); the provider's ``fetch`` downloads the files (a local copy is read in place).
+2. Spark reads the fetched files itself when the export has a Spark reader (AWS: CUR v1 CSV /
+   CSV.gz / zip, CUR 2.0 Parquet, the FOCUS export; ``finops_lib/sources/aws_cur/spark.py``),
+   normalised as the provider's DuckDB loader does, and replaces the period's partition of the raw
+   lake ``<warehouse_path>/raw/<schema>__<table>/x_provider=/x_export_name=/x_billing_period=/``
+   (staged, checked, then Spark's dynamic partition overwrite). Spark computes the period's source
+   totals from that partition; the core records them and the load state in the DuckDB warehouse,
+   in one transaction (:class:`finops_lib.engine.spark_load.SparkLoader`).
+3. An export without a Spark reader (Azure, GCP, a provider that has none) is loaded by its
+   provider into DuckDB as before, and that period's rows are copied into the same partitioned
+   layout (:func:`finops_lib.engine.spark_load.write_duckdb_scopes`). A warehouse whose lake is
+   older (one flat file per scope) or absent is brought to the layout once, from DuckDB.
+4. Spark (``[engine] spark_master``) reads the lake's tables with their partitions, runs staging,
+   every FOCUS mapping and the marts (:class:`finops_lib.engine.spark.SparkEngine`), and writes
+   FOCUS as one Parquet file per scope and each mart as ``data.parquet`` in the published layout
+   of :mod:`finops_lib.publish` (``<publish_dir>/parquet/<schema>__<table>/``).
+5. Spark's FOCUS rows and marts replace the warehouse's, and the snapshot is published, so
    ``finops focus export``, the notebooks, reports and Metabase read a Spark-built warehouse.
 
-Not yet on Spark (docs/SCALE.md): reading the delivery files themselves (the providers' loaders
-are DuckDB code), ``marts.cost_allocation`` and budgets (DuckDB, after the import).
+A second import with nothing new starts no Spark session. Not yet on Spark (docs/SCALE.md):
+``marts.cost_allocation`` and budgets (DuckDB, after the import).
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +43,13 @@ from finops_lib.build import ensure_focus_table
 from finops_lib.config import Settings
 from finops_lib.engine import engine_settings
 from finops_lib.engine.spark import FOCUS_TABLE, SCOPE_COLUMNS, SparkEngine, session
-from finops_lib.pipeline import ImportResult, load_exports, select_exports
+from finops_lib.engine.spark_load import (
+    UNBUILT_MARKER,
+    SparkLoader,
+    migrate_layout,
+    register_raw,
+)
+from finops_lib.pipeline import ImportResult, ensure_tables, load_exports, select_exports
 from finops_lib.publish import SCHEMA_FILE, parquet_dir, publish, scope_file
 
 Progress = Callable[[str], None]
@@ -55,55 +70,6 @@ class SparkImport:
     @property
     def rows(self) -> int:
         return sum(n for _, n in self.loaded)
-
-
-def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return [
-        (str(s), str(t))
-        for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema like 'raw\\_%' escape '\\' and table_type = 'BASE TABLE' "
-            "order by 1, 2"
-        ).fetchall()
-    ]
-
-
-def _copy(con: duckdb.DuckDBPyConnection, query: str, params: dict, final: Path) -> int:
-    tmp = final.with_name(final.name + ".tmp")
-    row = con.execute(
-        f"copy ({query}) to $path (format parquet)", params | {"path": str(tmp)}
-    ).fetchone()
-    rows = int(row[0]) if row else 0
-    if rows:
-        os.replace(tmp, final)
-    else:
-        tmp.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
-    return rows
-
-
-def write_raw(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path, scopes: Iterable[Scope] | None
-) -> None:
-    """The raw rows of ``scopes`` (every scope when None) as one Parquet file per scope and raw
-    table under ``raw_dir/<schema>__<table>/``."""
-    where = " and ".join(f"{c} is not distinct from ${c}" for c in SCOPE_COLUMNS)
-    for schema, table in _raw_tables(con):
-        src = f"{sql.safe_ident(schema)}.{sql.safe_ident(table)}"
-        cols = {r[0] for r in con.execute(f"describe {src}").fetchall()}  # noqa: S608
-        if not set(SCOPE_COLUMNS) <= cols:
-            continue
-        folder = raw_dir / f"{schema}__{table}"
-        folder.mkdir(parents=True, exist_ok=True)
-        todo = (
-            list(scopes)
-            if scopes is not None
-            else con.execute(f"select distinct {', '.join(SCOPE_COLUMNS)} from {src}").fetchall()  # noqa: S608
-        )
-        for scope in todo:
-            params = dict(zip(SCOPE_COLUMNS, scope, strict=True))
-            query = f"select * from {src} where {where}"  # noqa: S608 - validated names
-            _copy(con, query, params, folder / scope_file(tuple(scope)))
 
 
 def _spark_publish(eng: SparkEngine, out: Path) -> tuple[int, list[str]]:
@@ -202,35 +168,36 @@ def import_all(
     engine = engine_settings(settings)
     selected = select_exports(settings, providers, exports)
     result = SparkImport()
+    raw_dir = engine.warehouse_path / "raw"
+    loader = SparkLoader(raw_dir, lambda: session(engine.spark_master, engine.warehouse_path))
     con = db.connect_writer(settings)
     try:
-        loads = ImportResult()
-        load_exports(con, selected, loads, periods=periods, force=force, progress=say)
-        result.loaded = [((x.provider, x.export, x.period), x.rows) for x in loads.loaded]
-        result.skipped = list(loads.skipped)
-        raw_dir = engine.warehouse_path / "raw"
-        complete = (raw_dir / SCHEMA_FILE).exists()
-        write_raw(con, raw_dir, [s for s, _ in result.loaded] if complete else None)
-        (raw_dir / SCHEMA_FILE).touch()  # the raw folders hold every loaded scope
-        if not result.loaded and complete:
-            say("nothing new to load")
-            result.seconds = time.perf_counter() - t0
-            return result
-        say(f"building FOCUS on Spark ({engine.spark_master})")
-        spark = session(engine.spark_master, engine.warehouse_path)
         try:
-            eng = SparkEngine(spark)
-            for folder in sorted(p for p in raw_dir.iterdir() if p.is_dir()):
-                schema, _, table = folder.name.partition("__")
-                if any(folder.glob("*.parquet")):
-                    eng.register_parquet(f"{schema}.{table}", folder)
-            eng.build(totals=False)  # the load wrote them
+            ensure_tables(con)
+            if migrate_layout(con, raw_dir):
+                say(f"raw tables written to {raw_dir} (partitioned by provider, export, period)")
+            loads = ImportResult()
+            load_exports(
+                con, selected, loads, periods=periods, force=force, progress=say, load=loader
+            )
+            result.loaded = [((x.provider, x.export, x.period), x.rows) for x in loads.loaded]
+            result.skipped = list(loads.skipped)
+            if not result.loaded and not (raw_dir / UNBUILT_MARKER).exists():
+                say("nothing new to load")
+                result.seconds = time.perf_counter() - t0
+                return result
+            say(f"building FOCUS on Spark ({engine.spark_master})")
+            eng = SparkEngine(loader.spark)
+            register_raw(eng.spark, raw_dir)
+            eng.build(totals=False)  # the loads wrote them
             out = parquet_dir(settings)
             say("writing FOCUS and the marts as Parquet")
             result.focus_rows, result.marts = _spark_publish(eng, out)
         finally:
-            spark.stop()
+            if loader.started:
+                loader.spark.stop()
         _adopt(con, out, result.marts)
+        (raw_dir / UNBUILT_MARKER).unlink(missing_ok=True)
         say("publishing the snapshot")
         result.published = str(publish(con, settings))
     finally:

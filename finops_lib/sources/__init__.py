@@ -18,6 +18,11 @@ The pipeline drives a provider in this order, per configured export:
    period's source totals (``queries/reconcile/<prefix>_*.sql``) and its ``meta.load_state`` row
    and commits; any exception rolls the period back;
 5. ``export.cleanup(fetched)``: drop what ``fetch`` left behind (always called).
+
+Optional, for ``[engine] kind = "spark"``: an export may have a ``spark_reader(delivery)`` method
+returning a :class:`SparkReader` for the delivery's format (or None). The Spark import then lets
+Spark read the fetched files instead of step 4 (:func:`spark_reader` finds the hook; an export
+without it, or returning None, is loaded by step 4 as on DuckDB). Steps 1-3 and 5 are unchanged.
 """
 
 from __future__ import annotations
@@ -119,6 +124,40 @@ class Provider(Protocol):
             ConfigError: an export is configured incompletely or wrongly.
         """
         ...
+
+
+@dataclass(frozen=True)
+class SparkRead:
+    """What a :class:`SparkReader` gives for one delivery: the raw rows as a Spark DataFrame
+    (every column of the raw table, typed, the scope columns included; nothing read yet) and the
+    files it reads, ``(label, path)``, so that an error can name the file."""
+
+    frame: Any  # pyspark.sql.DataFrame (pyspark is imported only by the Spark engine)
+    files: tuple[tuple[str, str], ...]
+    #: Spark SQL settings the read needs while it runs (the engine sets them around its write)
+    settings: tuple[tuple[str, str], ...] = ()
+
+
+class SparkReader(Protocol):
+    """Reads one delivery's fetched files on Spark into the shape of one raw table (optional)."""
+
+    table: str  # the raw table, ``schema.table`` (e.g. ``raw_aws.cur``)
+    scope_columns: tuple[str, str, str]  # provider, export and billing period columns
+
+    def read(self, spark: Any, delivery: Delivery, fetched: Any, ctx: LoadContext) -> SparkRead:
+        """The delivery's raw rows, normalised exactly as the provider's DuckDB load does.
+
+        Raises:
+            FinopsError: a file lacks a required column (the message names it).
+        """
+        ...
+
+
+def spark_reader(export: Export, delivery: Delivery) -> SparkReader | None:
+    """The export's optional ``spark_reader(delivery)`` hook, or None (no Spark reader for this
+    provider or format: the delivery is loaded by :meth:`Export.load`)."""
+    hook = getattr(export, "spark_reader", None)
+    return hook(delivery) if callable(hook) else None
 
 
 @cache

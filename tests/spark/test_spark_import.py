@@ -2,6 +2,7 @@
 end to end through the CLI, on a standalone Spark cluster (a master and two one-core workers on
 127.0.0.1, started here and stopped by their PIDs), against the DuckDB import of the same files.
 
+Spark reads the delivery files itself into the partitioned raw lake (``finops_lib/engine/spark_load.py``).
 The deliveries are ones the project did not write: koku-nise's CUR v1 (CSV.gz,
 tests/fixtures/nise_aws) and a CUR 2.0 (Parquet) from the demo generator with a seed used nowhere
 else, its last month delivered twice (a restatement). Both engines must give the same periods, row
@@ -231,6 +232,34 @@ def test_exported_files_hold_the_same_rows(imported: Path) -> None:
             {"a": a, "b": b},
         ).fetchone()
         assert extra == (0,)
+
+
+def test_spark_read_the_deliveries_into_the_partitioned_lake(imported: Path) -> None:
+    """The raw rows are in the lake, one partition per (provider, export, period), written by
+    Spark; the Spark warehouse's DuckDB raw table holds none, its load state every period."""
+    lake = imported / "spark" / "spark" / "raw" / "raw_aws__cur"
+    con = duckdb.connect(str(imported / "spark" / "finops.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from raw_aws.cur").fetchone() == (0,)
+        states = con.execute(
+            "select provider, export_name, billing_period, rows from meta.load_state order by all"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(states) >= 4
+    for provider, export, period, rows in states:
+        part = (
+            lake
+            / f"x_provider={provider}"
+            / f"x_export_name={export}"
+            / f"x_billing_period={period}"
+        )
+        files = sorted(part.glob("part-*.parquet"))
+        assert files, part
+        got = duckdb.execute(
+            "select count(*) from read_parquet($f)", {"f": [str(f) for f in files]}
+        ).fetchone()
+        assert got == (rows,)
 
 
 def test_focus_parquet_in_the_published_layout(imported: Path) -> None:

@@ -25,6 +25,7 @@ from finops_lib.sources.aws_cur.helpers import (
     v1_manifest_keys,
     v2_manifest_keys,
 )
+from finops_lib.sources.aws_cur.spark import CurSparkReader
 from finops_lib.sources.aws_cur.store import Store, open_store
 from finops_lib.sources.aws_cur.tables import ensure_tables, focus_types
 
@@ -119,6 +120,11 @@ class CurExport:
     ) -> int:
         """Replace the period's rows of ``raw_aws.cur`` (or ``raw_aws.focus``); rows loaded."""
         return _load.load(con, delivery, fetched, ctx)
+
+    def spark_reader(self, delivery: Delivery) -> CurSparkReader:
+        """How Spark reads the delivery's files (``[engine] kind = "spark"``): every format,
+        CUR v1 and 2.0 into ``raw_aws.cur``, the FOCUS export into ``raw_aws.focus``."""
+        return CurSparkReader(focus=delivery.format == "focus")
 
     def cleanup(self, fetched: _load.Files) -> None:
         """Remove the delivery's downloads."""

@@ -1,0 +1,477 @@
+"""Loading on Spark: deliveries into the raw lake, one Hive partition per (provider, export, period).
+
+The raw lake is ``<warehouse_path>/raw/<schema>__<table>/x_provider=<p>/<export column>=<e>/
+x_billing_period=<YYYY-MM>/*.parquet`` (the export column is ``x_export_name``, or
+``x_load_export_name`` for a table that has it instead, e.g. ``raw_aws.focus``). The partition
+columns are in the path, not in the files; a table is read with its partitions
+(:func:`register_raw`).
+
+:class:`SparkLoader` is the pipeline's per-delivery load step (``pipeline.load_exports(load=)``).
+For a delivery whose export has a Spark reader (:func:`finops_lib.sources.spark_reader`):
+
+1. Spark reads the fetched files, normalised by the provider's reader, and writes the rows to a
+   staging folder (``raw/.staging/<load id>``): a corrupt file, a malformed line or a value that
+   does not cast fails here, before anything loaded is touched;
+2. the staged rows are checked (rows > 0, every file numbered 1..n in ``x_source_row``);
+3. the staged rows replace the period's partition by Spark's dynamic partition overwrite (only
+   that partition: other periods, exports and providers are not rewritten);
+4. the source totals are computed by Spark from that partition (the provider's
+   ``queries/reconcile/<prefix>_*.sql`` that read the table), and ``meta.load_state`` /
+   ``meta.source_totals`` are written in one DuckDB transaction; the scope's rows an earlier
+   DuckDB load left in the warehouse's raw table are deleted in it (the lake holds them now).
+
+A failure in 1-2 leaves the partition and the load state as they were; in 3-4 the load state keeps
+the old delivery id, so the next import loads the delivery again. Any other delivery is loaded by
+its provider into DuckDB (:func:`finops_lib.pipeline.load_delivery`) and its scope's rows copied
+into the lake (:func:`write_duckdb_scopes`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from finops_lib import db, sources, sql, state
+from finops_lib.errors import FinopsError, InputError
+from finops_lib.pipeline import load_delivery
+from finops_lib.sources import Delivery, Export, LoadContext, Provider, SparkReader
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+Scope = tuple[str, str, str]
+
+#: In ``raw/``: its folders are in the partitioned layout and hold every loaded scope.
+LAYOUT_MARKER = "_partitioned"
+#: In ``raw/``: a period was loaded after the last Spark build that finished (build even when
+#: nothing is new: the import that loaded it stopped before its build).
+UNBUILT_MARKER = "_unbuilt"
+PROVIDER_COLUMN = "x_provider"
+PERIOD_COLUMN = "x_billing_period"
+EXPORT_COLUMNS = ("x_export_name", "x_load_export_name")
+TOTALS_COLUMNS = (
+    "provider",
+    "export_name",
+    "billing_period",
+    "delivery_id",
+    "billing_account_id",
+    "currency",
+    "rows",
+    "billed_cost",
+    "effective_cost",
+    "billed_basis",
+    "effective_basis",
+)
+
+#: While the raw lake is written: timestamps as Parquet's UTC-adjusted TIMESTAMP_MICROS (what DuckDB
+#: writes for TIMESTAMPTZ and reads back as TIMESTAMPTZ), not Spark's default INT96.
+WRITE_SETTINGS = (("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),)
+
+# the characters Spark escapes in a partition value (ExternalCatalogUtils.escapePathName)
+_ESCAPED = frozenset([chr(c) for c in range(1, 32)] + list("\"#%'*/:=?[\\]^{\x7f"))
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _name(name: str) -> str:
+    """A schema or table name, validated (it becomes a folder name and a Spark identifier)."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a safe identifier: {name!r}")
+    return name
+
+
+def escape_value(value: str) -> str:
+    """A partition value as Spark writes it in a folder name (``a:b`` -> ``a%3Ab``)."""
+    return "".join(f"%{ord(c):02X}" if c in _ESCAPED else c for c in value)
+
+
+def table_dir(raw_dir: Path, table: str) -> Path:
+    """The folder of raw table ``schema.table`` in the lake."""
+    schema, _, name = table.partition(".")
+    return raw_dir / f"{_name(schema)}__{_name(name)}"
+
+
+def partition_dir(raw_dir: Path, table: str, columns: Iterable[str], scope: Scope) -> Path:
+    """The folder of one scope's partition of ``table`` (``columns``: provider, export, period)."""
+    folder = table_dir(raw_dir, table)
+    for column, value in zip(columns, scope, strict=True):
+        folder = folder / f"{column}={escape_value(value)}"
+    return folder
+
+
+def scope_columns(columns: Iterable[str]) -> tuple[str, str, str] | None:
+    """The (provider, export, period) columns of a raw table with these columns, or None."""
+    have = set(columns)
+    export = next((c for c in EXPORT_COLUMNS if c in have), None)
+    if export is None or not {PROVIDER_COLUMN, PERIOD_COLUMN} <= have:
+        return None
+    return (PROVIDER_COLUMN, export, PERIOD_COLUMN)
+
+
+# -- the DuckDB side: scopes loaded by a provider's DuckDB loader ---------------------------------
+def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema like 'raw\\_%' escape '\\' and table_type = 'BASE TABLE' "
+            "order by 1, 2"
+        ).fetchall()
+    ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, _, name = table.partition(".")
+    return [
+        str(r[0])
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = $s"
+            " and table_name = $t order by ordinal_position",
+            {"s": schema, "t": name},
+        ).fetchall()
+    ]
+
+
+def write_duckdb_scopes(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, scopes: Iterable[Scope] | None
+) -> int:
+    """Replace the lake's partitions of ``scopes`` (every scope when None) with the rows the
+    warehouse's raw tables hold for them (one Parquet file per partition); files written.
+
+    A scope with no rows in a table has its partition there removed (its rows are elsewhere)."""
+    wanted = None if scopes is None else list(scopes)
+    written = 0
+    for table in _raw_tables(con):
+        columns = _columns(con, table)
+        cols = scope_columns(columns)
+        if cols is None:
+            continue
+        schema, _, name = table.partition(".")
+        src = f"{sql.safe_ident(schema)}.{sql.safe_ident(name)}"
+        keys = ", ".join(sql.quote_ident(c) for c in cols)
+        todo = (
+            wanted
+            if wanted is not None
+            else [
+                (str(a), str(b), str(c))
+                for a, b, c in con.execute(f"select distinct {keys} from {src}").fetchall()  # noqa: S608
+            ]
+        )
+        data = ", ".join(sql.quote_ident(c) for c in columns if c not in cols)
+        where = " and ".join(f"{sql.quote_ident(c)} = $v{i}" for i, c in enumerate(cols))
+        for scope in todo:
+            folder = partition_dir(raw_dir, table, cols, scope)
+            tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
+            tmp.mkdir(parents=True)
+            try:
+                row = con.execute(
+                    f"copy (select {data} from {src} where {where}) to $path (format parquet)",  # noqa: S608
+                    {f"v{i}": v for i, v in enumerate(scope)}
+                    | {"path": str(tmp / "part-duckdb.parquet")},
+                ).fetchone()
+                shutil.rmtree(folder, ignore_errors=True)
+                if row and row[0]:
+                    tmp.rename(folder)
+                    written += 1
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def migrate_layout(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> bool:
+    """Bring ``raw_dir`` to the partitioned layout once (an earlier version wrote one flat file
+    per scope; a warehouse imported on DuckDB has no lake yet): its flat files are removed and
+    every scope the warehouse's raw tables hold is written. Returns whether it did."""
+    if (raw_dir / LAYOUT_MARKER).exists():
+        return False
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for flat in raw_dir.glob("*/*.parquet"):
+        flat.unlink()
+    write_duckdb_scopes(con, raw_dir, None)
+    (raw_dir / LAYOUT_MARKER).touch()
+    return True
+
+
+# -- the Spark side -----------------------------------------------------------------------------
+def register_raw(spark: SparkSession, raw_dir: Path, table: str | None = None) -> list[str]:
+    """Every raw table of the lake (or only ``table``) as a table of Spark's catalog, read with
+    its partitions (types as written, partition values as text, the files' columns merged);
+    returns the tables registered."""
+    spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+    done = []
+    for folder in sorted(p for p in raw_dir.iterdir() if p.is_dir() and p.name[0] not in "._"):
+        schema, _, name = folder.name.partition("__")
+        relation = f"{_name(schema)}.{_name(name)}"
+        if (table is not None and relation != table) or not any(folder.rglob("*.parquet")):
+            continue
+        spark.sql(f"create database if not exists {schema}")
+        spark.sql(f"drop table if exists {relation}")
+        spark.catalog.createTable(relation, path=str(folder), source="parquet", mergeSchema="true")
+        spark.catalog.recoverPartitions(relation)
+        done.append(relation)
+    return done
+
+
+_CAUSE = re.compile(r"(?:Caused by: |^)((?:[\w$]+\.)*[\w$]*(?:Exception|Error)): (.+)$", re.M)
+_ERROR_CLASS = re.compile(r"^\[([A-Z_.]+)\]\s*")
+
+
+def _reason(exc: BaseException) -> str:
+    """The line of a Spark error worth showing: the root cause's message (a Java exception's),
+    else the first line; no stack trace, at most 200 characters."""
+    text = str(exc)
+    causes = [
+        (m.group(1).rsplit(".", 1)[-1], m.group(2).strip())
+        for m in _CAUSE.finditer(text)
+        if "Spark" not in m.group(1) and "Py4J" not in m.group(1)
+    ]
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    if "[CAST_INVALID_INPUT]" in text or "[MALFORMED_RECORD" in text or not causes:
+        first = _ERROR_CLASS.sub("", first).split(" SQLSTATE")[0]
+        return first.split(" because it is malformed")[0][:200]  # Spark's advice follows
+    name, message = causes[-1]
+    return f"{name}: {message}"[:200]
+
+
+def read_error(files: tuple[tuple[str, str], ...], what: str, exc: BaseException) -> FinopsError:
+    """One line for a delivery Spark could not read, naming the file when Spark's error does."""
+    text = str(exc)
+    label = next(
+        (key for key, path in files if path in text or Path(path).name in text),
+        what,
+    )
+    hint = "the file is corrupt or truncated; wait for the provider to re-deliver it (or remove it) and re-run"
+    if "CAST_INVALID_INPUT" in text:
+        hint = "a value does not fit the column's type; check the file's format and --cur-version"
+    elif "MALFORMED_RECORD" in text:
+        hint = "a line does not parse as CSV (wrong number of fields, bad quoting); re-deliver the file"
+    return InputError(f"cannot read {label}: {_reason(exc)}", hint=hint)
+
+
+class SparkLoader:
+    """The per-delivery load step of a Spark import (``pipeline.load_exports(load=loader)``).
+
+    The Spark session is started on the first delivery that needs it (:attr:`spark`)."""
+
+    def __init__(self, raw_dir: Path, start: Any) -> None:
+        """``start()`` returns the Spark session (called once, when first needed)."""
+        self.raw_dir = raw_dir
+        self._start = start
+        self._spark: SparkSession | None = None
+        self.spark_scopes: list[Scope] = []
+        self.duckdb_scopes: list[Scope] = []
+
+    @property
+    def spark(self) -> SparkSession:
+        if self._spark is None:
+            self._spark = self._start()
+        return self._spark
+
+    @property
+    def started(self) -> bool:
+        return self._spark is not None
+
+    def __call__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: Provider,
+        export: Export,
+        delivery: Delivery,
+        fetched: Any,
+    ) -> int:
+        """Load one fetched delivery: on Spark when its export has a reader, else by its
+        provider into DuckDB (and copied into the lake); returns the rows loaded."""
+        scope = (delivery.provider, delivery.export, delivery.period)
+        reader = sources.spark_reader(export, delivery)
+        if reader is None:
+            rows = load_delivery(con, source, export, delivery, fetched)
+            write_duckdb_scopes(con, self.raw_dir, [scope])
+            self.duckdb_scopes.append(scope)
+        else:
+            rows = self.load(con, source, reader, delivery, fetched)
+            self.spark_scopes.append(scope)
+        (self.raw_dir / UNBUILT_MARKER).touch()
+        return rows
+
+    def load(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: Provider,
+        reader: SparkReader,
+        delivery: Delivery,
+        fetched: Any,
+    ) -> int:
+        """Steps 1-4 of the module docstring for one delivery; rows loaded.
+
+        Raises:
+            FinopsError: a file that does not read (named), no rows; nothing loaded is changed.
+        """
+        from pyspark.sql import functions as F
+
+        ctx = LoadContext(load_id=uuid.uuid4().hex)
+        scope = (delivery.provider, delivery.export, delivery.period)
+        what = f"{delivery.export} {delivery.period}"
+        cols = reader.scope_columns
+        read = reader.read(self.spark, delivery, fetched, ctx)
+        staging = self.raw_dir / ".staging" / ctx.load_id
+        try:
+            try:
+                with settings(self.spark, WRITE_SETTINGS + read.settings):
+                    read.frame.drop(*cols).write.mode("overwrite").parquet(str(staging))
+            except Exception as exc:  # noqa: BLE001 - Spark's errors are many classes
+                error = read_error(read.files, what, exc)
+                if error.message.startswith(f"cannot read {what}:") and len(fetched) > 1:
+                    error = self.culprit(reader, delivery, fetched, ctx) or error
+                raise error from None
+            staged = self.spark.read.parquet(str(staging))
+            rows = check_numbering(staged, [key for key, _ in read.files])
+            if rows == 0:
+                raise InputError(
+                    f"{what}: the files of manifest {delivery.location} hold no rows",
+                    hint="the month is empty; wait for the next delivery or skip it with --period",
+                )
+            values = [F.lit(v).alias(c) for c, v in zip(cols, scope, strict=True)]
+            with settings(self.spark, WRITE_SETTINGS):
+                (
+                    staged.select("*", *values)
+                    .write.mode("overwrite")
+                    .option("partitionOverwriteMode", "dynamic")
+                    .partitionBy(*cols)
+                    .parquet(str(table_dir(self.raw_dir, reader.table)))
+                )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        totals = self.totals(source, reader, scope)
+        record(con, reader, delivery, rows, ctx, len(read.files), totals)
+        return rows
+
+    def culprit(
+        self, reader: SparkReader, delivery: Delivery, fetched: Any, ctx: LoadContext
+    ) -> FinopsError | None:
+        """The error of the first file that fails alone (Spark's error did not name it: a value
+        that does not cast), or None; one job per file, only after a failed load."""
+        for one in fetched:
+            read = reader.read(self.spark, delivery, [one], ctx)
+            try:
+                with settings(self.spark, read.settings):
+                    read.frame.write.format("noop").mode("overwrite").save()
+            except Exception as exc:  # noqa: BLE001
+                return read_error(read.files, read.files[0][0], exc)
+        return None
+
+    def totals(self, source: Provider, reader: SparkReader, scope: Scope) -> list[tuple]:
+        """The scope's source totals, by Spark, from the lake: the provider's
+        ``queries/reconcile/<prefix>_*.sql`` that read ``reader.table``."""
+        from finops_lib.engine.spark import SparkEngine
+
+        register_raw(self.spark, self.raw_dir, reader.table)
+        eng = SparkEngine(self.spark)
+        out: list[tuple] = []
+        for name in sql.names("reconcile"):
+            stem = name.rsplit("/", 1)[1]
+            if not stem.startswith(source.query_prefix + "_"):
+                continue
+            if reader.table not in sql.requires(name) or not eng.ready(name):
+                continue
+            df = eng.run(name)
+            keys = ("provider", "export_name", "billing_period")
+            for key, value in zip(keys, scope, strict=True):
+                df = df.where(df[key] == value)
+            out += [tuple(r) for r in df.select(*TOTALS_COLUMNS[:3], *TOTALS_COLUMNS[4:]).collect()]
+        return out
+
+
+@contextlib.contextmanager
+def settings(spark: SparkSession, values: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """Spark SQL ``values`` set for the duration of the block, then restored."""
+    before = {k: spark.conf.get(k, None) for k, _ in values}
+    for k, v in values:
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, old in before.items():
+            if old is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, old)
+
+
+def check_numbering(staged: DataFrame, files: list[str]) -> int:
+    """Rows of the staged load, after checking every file is numbered 1..n (``x_source_row``).
+
+    Raises:
+        FinopsError: the numbering is not 1..n for some file, or rows of an unknown file.
+    """
+    from pyspark.sql import functions as F
+
+    got = staged.groupBy("x_source_file").agg(
+        F.min("x_source_row"), F.max("x_source_row"), F.count(F.lit(1))
+    )
+    seen = [(str(f), int(lo), int(hi), int(n)) for f, lo, hi, n in got.collect()]
+    if any(lo != 1 or hi != n for _, lo, hi, n in seen) or not {f for f, *_ in seen} <= set(files):
+        raise FinopsError(
+            "row numbering of the Spark load went wrong (x_source_row)",
+            hint="this is a bug; nothing was replaced, please report it",
+        )
+    return sum(n for *_, n in seen)
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    reader: SparkReader,
+    delivery: Delivery,
+    rows: int,
+    ctx: LoadContext,
+    files: int,
+    totals: list[tuple],
+) -> None:
+    """``meta.load_state`` and ``meta.source_totals`` of a Spark load, in one DuckDB transaction;
+    the scope's rows an earlier DuckDB load left in the warehouse's raw table are deleted."""
+    scope = {"v": delivery.provider, "e": delivery.export, "p": delivery.period}
+    cols = reader.scope_columns
+    con.execute("begin transaction")
+    try:
+        if db.table_exists(con, reader.table) and set(cols) <= set(_columns(con, reader.table)):
+            schema, _, name = reader.table.partition(".")
+            con.execute(
+                f"delete from {sql.safe_ident(schema)}.{sql.safe_ident(name)} where "  # noqa: S608
+                f"{sql.quote_ident(cols[0])} = $v and {sql.quote_ident(cols[1])} = $e"
+                f" and {sql.quote_ident(cols[2])} = $p",
+                scope,
+            )
+        state.record_load(
+            con,
+            provider=delivery.provider,
+            export_name=delivery.export,
+            period=delivery.period,
+            fmt=delivery.format,
+            delivery_id=delivery.delivery_id,
+            location=delivery.location,
+            files=files,
+            rows=rows,
+            load_id=ctx.load_id,
+            totals_queries=[],
+        )
+        for row in totals:
+            values = dict(zip([c for c in TOTALS_COLUMNS if c != "delivery_id"], row, strict=True))
+            con.execute(
+                "insert into meta.source_totals (provider, export_name, billing_period,"
+                " delivery_id, billing_account_id, currency, rows, billed_cost, effective_cost,"
+                " billed_basis, effective_basis) values ($provider, $export_name, $billing_period,"
+                " $delivery_id, $billing_account_id, $currency, $rows, $billed_cost,"
+                " $effective_cost, $billed_basis, $effective_basis)",
+                values | {"delivery_id": delivery.delivery_id},
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
