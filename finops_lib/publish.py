@@ -662,7 +662,7 @@ def _all_keys_small(
     """Whether ``src`` is small (:data:`PARTITIONED_COPY_ROWS`) and ``todo`` holds every one of
     its keys (so that one ``COPY`` of the whole table writes exactly the files wanted)."""
     row = con.execute(f"select count(*) from {src}").fetchone()  # noqa: S608 - checked name
-    if row is None or row[0] > PARTITIONED_COPY_ROWS:
+    if row is None or not 0 < row[0] <= PARTITIONED_COPY_ROWS:  # empty: no file to write
         return False
     if whole:
         return True
@@ -691,6 +691,8 @@ def _copy_partitions(
             f"(format parquet, partition_by ({cols}), write_partition_columns true)",
             {"path": str(tmp)},
         )
+        if not any(tmp.rglob("*.parquet")):
+            return None
         files = con.execute(
             f"select filename, {cols} from read_parquet($glob, filename = true, "  # noqa: S608
             "hive_partitioning = false) group by all order by all",

@@ -104,3 +104,28 @@ def test_partitioned_write_gives_the_same_rows_and_columns_per_file(published_bo
         assert got == want and want[1] > 0
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("restated", [False, True])
+def test_a_table_left_empty_loses_its_files(tmp_path: Path, restated: bool) -> None:
+    """A table with no row left (e.g. ``marts.cost_allocation`` once its rules are gone) writes
+    no key file, by either path, and keeps its schema file: the partitioned COPY writes nothing
+    then, which must not be read back as an error."""
+    con = duckdb.connect()
+    try:
+        con.execute("create table t (x_billing_period varchar, v integer)")
+        con.execute("insert into t values ('2026-01', 1), ('2026-02', 2), ('2026-02', 3)")
+        folder = tmp_path / "t"
+        folder.mkdir()
+        columns = ("x_billing_period",)
+        publish_module._write_partitioned(con, "t", folder, columns, None)  # noqa: SLF001
+        assert sorted(p.name for p in folder.glob("*.parquet")) == sorted(
+            [SCHEMA_FILE] + [publish_module.scope_file((m,)) for m in ("2026-01", "2026-02")]
+        )
+        con.execute("delete from t")
+        keys = [("2026-01",), ("2026-02",)] if restated else None
+        publish_module._write_partitioned(con, "t", folder, columns, keys)  # noqa: SLF001
+        assert [p.name for p in folder.glob("*.parquet")] == [SCHEMA_FILE]
+        assert not list(folder.glob(".partitions-*"))
+    finally:
+        con.close()
