@@ -12,6 +12,9 @@ found by running the files on both engines (tests/spark/test_same_answers.py):
 3. Regex replacement back-references ``\\1`` -> ``$1`` (Java's syntax; sqlglot keeps ``\\1``, a
    silent difference).
 4. ``$name`` parameters become ``:name`` (sqlglot) and are bound by :func:`spark_args`.
+5. ``strptime(x, ['f1', 'f2', ...])`` (the first format that parses) -> ``COALESCE(
+   try_to_timestamp(x, 'f1'), ..., to_timestamp(x, 'fn'))``: sqlglot passes the list to Spark's
+   ``to_timestamp``, which takes one format (text no format parses still fails, ANSI on).
 
 Constructs with no faithful translation are not patched here: the SQL in ``queries/`` is written in
 a form that runs the same on both (see /docs/SCALE.md "Portable SQL").
@@ -27,6 +30,7 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 _BACKREF = re.compile(r"\\(\d)")
 _LITERAL_LETTERS = re.compile(r"(%.)|([A-Za-z]+)")
@@ -178,6 +182,8 @@ def _fix(node: exp.Expr) -> exp.Expr:
             ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=exp.Null())],
             default=cut,
         )
+    if isinstance(node, exp.StrToTime) and isinstance(node.args.get("format"), exp.Array):
+        return _first_format(node.this, node.args["format"].expressions)
     if isinstance(node, exp.TimeToStr) and isinstance(node.args.get("format"), exp.Literal):
         # letters outside DuckDB's %-codes are literal text; Spark needs them quoted
         fmt = node.args["format"].this
@@ -206,6 +212,22 @@ def _fix(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Select):
         _replace_star(node)
     return node
+
+
+def _first_format(value: exp.Expr, formats: list[exp.Expr]) -> exp.Expr:
+    """Fix-up 5: the first of ``formats`` that parses ``value``; the last one strict."""
+    spark = Dialect.get_or_raise("spark").generator()
+    tries: list[exp.Expr] = []
+    for fmt in formats[:-1]:
+        pattern = spark.format_time(exp.StrToTime(this=value.copy(), format=fmt.copy()))
+        tries.append(
+            exp.Anonymous(
+                this="try_to_timestamp",
+                expressions=[value.copy(), exp.Literal.string((pattern or "").strip("'"))],
+            )
+        )
+    last = exp.StrToTime(this=value.copy(), format=formats[-1].copy())
+    return exp.Coalesce(this=tries[0], expressions=[*tries[1:], last]) if tries else last
 
 
 def _json_type(value: exp.Expr) -> exp.Expr:

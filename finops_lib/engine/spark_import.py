@@ -12,7 +12,7 @@ What reads what:
    (staged, checked, then Spark's dynamic partition overwrite). Spark computes the period's source
    totals from that partition; the core records them and the load state in the DuckDB warehouse,
    in one transaction (:class:`finops_lib.engine.spark_load.SparkLoader`).
-3. An export without a Spark reader (Azure, GCP, a provider that has none) is loaded by its
+3. An export without a Spark reader (GCP; Azure cost + FocusCost in one dataset) is loaded by its
    provider into DuckDB as before, and that period's rows are copied into the same partitioned
    layout (:func:`finops_lib.engine.spark_load.write_duckdb_scopes`). A warehouse whose lake is
    older (one flat file per scope) or absent is brought to the layout once, from DuckDB.

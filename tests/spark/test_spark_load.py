@@ -6,7 +6,9 @@ The deliveries are ones the project did not write: koku-nise's CUR v1 (CSV.gz, i
 files), koku's whole CUR v1 S3 delivery (CSV.gz, 130 columns), the FOCUS converters' anonymised
 CUR v1 (plain CSV, delivered as a zip), koku's two small CUR v1 files with different headers in
 one delivery (``savingsPlan/*``, ``costCategory/*``; Athena snake_case names), and a CUR 2.0
-(Parquet, maps) from the demo generator with a seed no other test uses. Each is loaded once by
+(Parquet, maps) from the demo generator with a seed no other test uses; and two Azure datasets of
+the demo generator: EA ActualCost (CSV, ``MM/DD/YYYY`` dates) with AmortizedCost (CSV.gz) and a
+FocusCost (Parquet) into ``raw_azure.cost`` / ``raw_azure.focus``. Each is loaded once by
 the DuckDB loader into a warehouse and once by Spark (``local[2]``, one session for the module)
 into the lake; the lake is read back with DuckDB.
 """
@@ -45,6 +47,13 @@ KOKU = REPO / "data" / "sample" / "aws_cur_v1_s3"
 SAMPLES = REPO / "data" / "sample" / "aws_cur_v1"
 SEED = 1607  # used by no other test
 MONTHS = ("2026-04", "2026-05")
+AZURE_MONTH = "2026-03"
+#: The raw tables compared: (DuckDB's table, the lake's folder).
+TABLES = (
+    ("raw_aws.cur", "raw_aws__cur"),
+    ("raw_azure.cost", "raw_azure__cost"),
+    ("raw_azure.focus", "raw_azure__focus"),
+)
 SCOPE = ("x_provider", "x_export_name", "x_billing_period")
 
 
@@ -89,8 +98,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The buckets and a config naming them: five exports."""
-    from finops_lib.demo import generate_aws
+    """The buckets and containers and a config naming them: six AWS exports, two Azure datasets."""
+    from finops_lib.demo import generate_aws, generate_azure
 
     root = tmp_path_factory.mktemp("spark_load")
     cur2 = generate_aws(
@@ -125,6 +134,14 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"export_name = {json.dumps(report)}",
             f"cur_version = {json.dumps(version)}",
         ]
+    azure = generate_azure(root / "azure", rows=300, seed=SEED, months=(AZURE_MONTH,))
+    for name in ("demo-ea", "demo-focus"):
+        ds = azure.datasets[name]
+        lines += [
+            f"[azure.exports.{name}]",
+            f"container = {json.dumps(str(ds.container))}",
+            f"exports = {json.dumps(list(ds.exports))}",
+        ]
     (root / "finops.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
 
@@ -134,6 +151,7 @@ def _settings(root: Path, kind: str):
         load_settings(root / "finops.toml")
         .override("project", "database", str(root / kind / "w.duckdb"))
         .override("aws", "download_dir", str(root / kind / "dl"))
+        .override("azure", "download_dir", str(root / kind / "dl_azure"))
         .override("project", "publish_dir", str(root / kind / "published"))
     )
 
@@ -164,43 +182,55 @@ def loaded(root: Path, spark) -> dict[str, pipeline.ImportResult]:  # type: igno
     return {"duckdb": _load(root, "duckdb"), "spark": _load(root, "spark", spark)}
 
 
-def _lake(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """``lake``: the Spark-written raw_aws.cur (with its partition columns), ``duck``: DuckDB's."""
+def _lake(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    table: str = "raw_aws.cur",
+    folder: str = "raw_aws__cur",
+) -> None:
+    """``lake``: the Spark-written raw ``table`` (with its partition columns), ``duck``: DuckDB's."""
     con.execute("set TimeZone = 'UTC'")
     path = str(root / "duckdb" / "w.duckdb").replace("'", "''")
-    con.execute(f"attach '{path}' as d (read_only)")  # attach takes no parameter
+    if not con.execute(
+        "select count(*) from duckdb_databases() where database_name = 'd'"
+    ).fetchone()[0]:
+        con.execute(f"attach '{path}' as d (read_only)")  # attach takes no parameter
     con.execute(
         "create or replace temp table lake as select * from read_parquet($g, hive_partitioning = true,"
         " union_by_name = true)",
-        {"g": str(root / "spark" / "raw" / "raw_aws__cur" / "*" / "*" / "*" / "*.parquet")},
+        {"g": str(root / "spark" / "raw" / folder / "*" / "*" / "*" / "*.parquet")},
     )
-    con.execute("create or replace view duck as select * from d.raw_aws.cur")
+    con.execute(f"create or replace view duck as select * from d.{table}")  # noqa: S608
 
 
 def _columns(con: duckdb.DuckDBPyConnection, view: str) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in con.execute(f"describe {view}").fetchall()}
 
 
-def test_raw_rows_equal_duckdbs_column_for_column(root: Path, loaded) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("table", "folder"), TABLES)
+def test_raw_rows_equal_duckdbs_column_for_column(
+    root: Path, loaded, table: str, folder: str
+) -> None:  # type: ignore[no-untyped-def]
     """Same scopes and rows; every column of every row equal (matched by file and row number)."""
     assert [(x.export, x.period, x.rows) for x in loaded["spark"].loaded] == [
         (x.export, x.period, x.rows) for x in loaded["duckdb"].loaded
     ]
-    assert len(loaded["spark"].loaded) == 7
+    assert len(loaded["spark"].loaded) == 9
     con = duckdb.connect()
-    _lake(con, root)
+    _lake(con, root, table, folder)
     lake, duck = _columns(con, "lake"), _columns(con, "duck")
     assert set(lake) == set(duck)
     assert {c: lake[c] for c in duck} == duck  # the same types (TIMESTAMPTZ, DECIMAL(38,10)...)
     per_scope = "select x_export_name, x_billing_period, count(*) from {} group by all order by all"
-    assert (
-        con.execute(per_scope.format("lake")).fetchall()
-        == con.execute(per_scope.format("duck")).fetchall()
-    )
+    scopes = con.execute(per_scope.format("lake")).fetchall()
+    assert scopes and scopes == con.execute(per_scope.format("duck")).fetchall()
     # the map columns are JSON text: compared as JSON (Spark spells a CUR 2.0 map's small doubles
-    # in exponent form, -4.3267E-4, where DuckDB writes -0.00043267: the same JSON value)
+    # in exponent form, -4.3267E-4, where DuckDB writes -0.00043267: the same JSON value); a
+    # FocusCost's Tags text too (DuckDB re-serialises it compactly, Spark keeps it as delivered)
     cols = ", ".join(
-        f'cast(json("{c}") as varchar) as "{c}"' if c in MAP_COLUMNS else f'"{c}"'
+        f'cast(json("{c}") as varchar) as "{c}"'
+        if (c in MAP_COLUMNS and folder == "raw_aws__cur") or (c == "Tags" and "focus" in folder)
+        else f'"{c}"'
         for c in sorted(duck)
         if c != "x_load_id"
     )
@@ -211,14 +241,23 @@ def test_raw_rows_equal_duckdbs_column_for_column(root: Path, loaded) -> None:  
         assert diff == (0,), (a, b)
 
 
+@pytest.mark.parametrize(("table", "folder", "columns", "least"), [
+    (*TABLES[0], 20, 8),  # nise's 3, koku's, the zip's, the mixed pair, own, CUR 2.0's
+    (*TABLES[1], 5, 2),  # EA ActualCost (CSV) and AmortizedCost (CSV.gz)
+    (*TABLES[2], 5, 1),  # FocusCost (Parquet)
+])  # fmt: skip
 def test_cost_columns_sum_to_the_cent_and_rows_are_numbered_per_file(
     root: Path,
     loaded,  # type: ignore[no-untyped-def]
+    table: str,
+    folder: str,
+    columns: int,
+    least: int,
 ) -> None:
     con = duckdb.connect()
-    _lake(con, root)
+    _lake(con, root, table, folder)
     money = [c for c, t in _columns(con, "duck").items() if t.startswith("DECIMAL")]
-    assert len(money) > 20
+    assert len(money) > columns
     sums = ", ".join(f'sum("{c}")' for c in money)
     query = f"select x_export_name, x_billing_period, {sums} from {{}} group by all order by all"
     lake = con.execute(query.format("lake")).fetchall()
@@ -231,7 +270,7 @@ def test_cost_columns_sum_to_the_cent_and_rows_are_numbered_per_file(
     files = con.execute(numbering.format("lake")).fetchall()
     assert files == con.execute(numbering.format("duck")).fetchall()
     assert all(lo == 1 and hi == n == distinct for _, lo, hi, n, distinct in files)
-    assert len(files) >= 8  # nise's 3, koku's, the zip's, the mixed pair, own, CUR 2.0's
+    assert len(files) >= least
 
 
 def test_source_totals_equal_duckdbs(root: Path, loaded) -> None:  # type: ignore[no-untyped-def]
@@ -242,17 +281,18 @@ def test_source_totals_equal_duckdbs(root: Path, loaded) -> None:  # type: ignor
         got[kind] = con.execute(query).fetchall()
         con.close()
     assert got["spark"] == got["duckdb"]
-    assert len({r[:3] for r in got["spark"]}) == 7  # every scope (one has two accounts)
+    assert len({r[:3] for r in got["spark"]}) == 9  # every scope (one has two accounts)
 
 
 def test_spark_loads_leave_no_raw_rows_in_duckdb(root: Path, loaded) -> None:  # type: ignore[no-untyped-def]
     con = duckdb.connect(str(root / "spark" / "w.duckdb"), read_only=True)
     try:
-        assert con.execute("select count(*) from raw_aws.cur").fetchone() == (0,)
+        for table, _ in TABLES:
+            assert con.execute(f"select count(*) from {table}").fetchone() == (0,), table  # noqa: S608
         states = con.execute("select count(*) from meta.load_state").fetchone()
     finally:
         con.close()
-    assert states == (7,)
+    assert states == (9,)
 
 
 def _partitions(root: Path) -> dict[str, bytes]:
@@ -279,7 +319,7 @@ def test_second_load_restatement_and_corrupt_file(root: Path, loaded, spark) -> 
     file is one line naming it and leaves the partition and the load state as they were."""
     before = _partitions(root)
     again = _load(root, "spark", spark)
-    assert again.loaded == [] and len(again.skipped) == 7
+    assert again.loaded == [] and len(again.skipped) == 9
     assert _partitions(root) == before
 
     _deliver_v1(root / "own", "2024-01", "a2", {"r-1.csv.gz": gzip.compress(_csv(["2.25"] * 3))})

@@ -281,3 +281,19 @@ class CurSparkReader:
         return SparkRead(
             out, tuple((key, str(path)) for key, path in fetched), settings=CSV_SETTINGS
         )
+
+
+#: The column :func:`scan` adds with each row's file label (a reader renames it ``x_source_file``).
+FILE_COLUMN = _FILE
+
+
+def file_columns(spark: Any, path: Path, label: str) -> tuple[list[tuple[str, str]], Any]:
+    """A file's ``(name, DuckDB type)`` columns and its Spark schema (CSV: every column text);
+    for the other providers' Spark readers."""
+    return _columns(spark, path, label)
+
+
+def scan(spark: Any, files: Files, schema: Any, parquet: bool, decimals: dict[str, str]) -> Any:
+    """Files of the same columns as one DataFrame, numbered per file, with :data:`FILE_COLUMN`;
+    for the other providers' Spark readers."""
+    return _scan(spark, files, schema, parquet, decimals)

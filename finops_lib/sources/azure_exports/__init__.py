@@ -31,7 +31,8 @@ from finops_lib.sources.azure_exports.helpers import (
     manifest_keys,
     parse_manifest,
 )
-from finops_lib.sources.azure_exports.settings import EXPORT_TYPES
+from finops_lib.sources.azure_exports.settings import EXPORT_TYPES, FOCUS_TYPE
+from finops_lib.sources.azure_exports.spark import AzureSparkReader
 from finops_lib.sources.azure_exports.store import Store, open_store
 from finops_lib.sources.azure_exports.tables import ensure_tables
 
@@ -177,6 +178,17 @@ class AzureDataset:
     ) -> int:
         """Replace the period's rows of ``raw_azure.cost`` and ``raw_azure.focus``; rows loaded."""
         return _load.load(con, delivery, fetched, ctx)
+
+    def spark_reader(self, delivery: Delivery) -> AzureSparkReader | None:
+        """How Spark reads the delivery's blobs (``[engine] kind = "spark"``): cost exports into
+        ``raw_azure.cost``, FocusCost into ``raw_azure.focus``; None (DuckDB's load) for a dataset
+        mixing the two (two raw tables in one delivery)."""
+        types = set(delivery.format.split("+"))
+        if types == {FOCUS_TYPE}:
+            return AzureSparkReader(focus=True)
+        if FOCUS_TYPE in types:
+            return None
+        return AzureSparkReader()
 
     def cleanup(self, fetched: _load.Files | None) -> None:
         """Remove the period's downloads."""
