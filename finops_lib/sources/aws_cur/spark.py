@@ -217,9 +217,6 @@ class CurSparkReader:
         Raises:
             InputError: no files, a header that does not read, or a required column missing.
         """
-        from pyspark.sql import functions as F
-
-        from finops_lib.engine.dialect import spark_type, to_spark
 
         if not fetched:
             raise InputError(
@@ -250,34 +247,11 @@ class CurSparkReader:
             else:
                 plan = cur_plan(path, columns, key, meta)
             scan = _scan(spark, members, schemas[group], parquet, doubles[group])
-            view = "finops_spark_source"  # one name: the renders of equal headers are cached
-            scan.createOrReplaceTempView(view)
-            try:
-                text = f"select {plan.select},\n  {quote_ident(_FILE)} from {view}"  # noqa: S608
-                (stmt,) = to_spark(text)
-                args = {k: v for k, v in meta.items() if f":{k}" in stmt}
-                df = spark.sql(stmt, args=args)
-            finally:
-                spark.catalog.dropTempView(view)
-            frames.append(df.drop("x_source_file").withColumnRenamed(_FILE, "x_source_file"))
+            frames.append(select_plan(spark, scan, plan.select, meta))
             extras |= plan.extras
         base = focus_types() if self.focus else CANONICAL_COLUMNS
         meta_types = FOCUS_META_COLUMNS if self.focus else META_COLUMNS
-        types = {**base, **meta_types, **{c: t for c, t in extras.items() if c not in base}}
-        typed = [
-            df.select(
-                *[
-                    (F.col(f"`{c}`") if c in df.columns else F.lit(None))
-                    .cast(spark_type(t))
-                    .alias(c)
-                    for c, t in types.items()
-                ]
-            )
-            for df in frames
-        ]
-        out = typed[0]
-        for df in typed[1:]:
-            out = out.unionAll(df)
+        out = typed_union(frames, base, meta_types, extras)
         return SparkRead(
             out, tuple((key, str(path)) for key, path in fetched), settings=CSV_SETTINGS
         )
@@ -297,3 +271,46 @@ def scan(spark: Any, files: Files, schema: Any, parquet: bool, decimals: dict[st
     """Files of the same columns as one DataFrame, numbered per file, with :data:`FILE_COLUMN`;
     for the other providers' Spark readers."""
     return _scan(spark, files, schema, parquet, decimals)
+
+
+def select_plan(spark: Any, source: Any, select: str, meta: dict[str, object]) -> Any:
+    """A DuckDB reader's select list (``Plan.select``) rendered for Spark and run over ``source``
+    (a :func:`scan`): its ``x_`` values bound from ``meta``, ``x_source_file`` from each row's
+    file; for every provider's Spark reader."""
+    from finops_lib.engine.dialect import to_spark
+
+    view = "finops_spark_source"  # one name: the renders of equal headers are cached
+    source.createOrReplaceTempView(view)
+    try:
+        text = f"select {select},\n  {quote_ident(_FILE)} from {view}"  # noqa: S608
+        (stmt,) = to_spark(text)
+        args = {k: v for k, v in meta.items() if f":{k}" in stmt}
+        df = spark.sql(stmt, args=args)
+    finally:
+        spark.catalog.dropTempView(view)
+    return df.drop("x_source_file").withColumnRenamed(_FILE, "x_source_file")
+
+
+def typed_union(
+    frames: list[Any], base: dict[str, str], meta: dict[str, str], extras: dict[str, str]
+) -> Any:
+    """``frames`` cast to one raw table's columns (``base``, then ``meta``, then the ``extras``
+    not in ``base``; a column a frame lacks is a typed NULL), as one DataFrame."""
+    from pyspark.sql import functions as F
+
+    from finops_lib.engine.dialect import spark_type
+
+    types = {**base, **meta, **{c: t for c, t in extras.items() if c not in base}}
+    typed = [
+        df.select(
+            *[
+                (F.col(f"`{c}`") if c in df.columns else F.lit(None)).cast(spark_type(t)).alias(c)
+                for c, t in types.items()
+            ]
+        )
+        for df in frames
+    ]
+    out = typed[0]
+    for df in typed[1:]:
+        out = out.unionAll(df)
+    return out

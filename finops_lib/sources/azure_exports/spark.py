@@ -23,7 +23,13 @@ from typing import Any
 from finops_lib.errors import InputError
 from finops_lib.sources import Delivery, LoadContext, SparkRead
 from finops_lib.sources.aws_cur.reader import is_parquet
-from finops_lib.sources.aws_cur.spark import CSV_SETTINGS, FILE_COLUMN, file_columns, scan
+from finops_lib.sources.aws_cur.spark import (
+    CSV_SETTINGS,
+    file_columns,
+    scan,
+    select_plan,
+    typed_union,
+)
 from finops_lib.sources.aws_cur.tables import focus_types
 from finops_lib.sources.azure_exports.helpers import column_targets
 from finops_lib.sources.azure_exports.load import Blob
@@ -34,7 +40,6 @@ from finops_lib.sources.azure_exports.settings import (
     META_COLUMNS,
     RAW_SCHEMA,
 )
-from finops_lib.sql import quote_ident
 
 Files = list[tuple[Blob, Path]]
 
@@ -98,9 +103,6 @@ class AzureSparkReader:
         Raises:
             InputError: no blobs, a header that does not read, or a required column missing.
         """
-        from pyspark.sql import functions as F
-
-        from finops_lib.engine.dialect import spark_type, to_spark
 
         if not fetched:
             raise InputError(
@@ -129,34 +131,11 @@ class AzureSparkReader:
             schema, decimals = found[group]
             files = [(b.key, p) for b, p in members]
             df = _timestamp_text(scan(spark, files, schema, group[3], decimals), plan.extras)
-            view = "finops_spark_source"
-            df.createOrReplaceTempView(view)
-            try:
-                text = f"select {plan.select},\n  {quote_ident(FILE_COLUMN)} from {view}"  # noqa: S608
-                (stmt,) = to_spark(text)
-                args = {k: v for k, v in meta.items() if f":{k}" in stmt}
-                out = spark.sql(stmt, args=args)
-            finally:
-                spark.catalog.dropTempView(view)
-            frames.append(out.drop("x_source_file").withColumnRenamed(FILE_COLUMN, "x_source_file"))
+            frames.append(select_plan(spark, df, plan.select, meta))
             extras |= plan.extras
         base = focus_types() if self.focus else CANONICAL_COLUMNS
         meta_types = FOCUS_META_COLUMNS if self.focus else META_COLUMNS
-        types = {**base, **meta_types, **{c: t for c, t in extras.items() if c not in base}}
-        typed = [
-            df.select(
-                *[
-                    (F.col(f"`{c}`") if c in df.columns else F.lit(None))
-                    .cast(spark_type(t))
-                    .alias(c)
-                    for c, t in types.items()
-                ]
-            )
-            for df in frames
-        ]
-        result = typed[0]
-        for df in typed[1:]:
-            result = result.unionAll(df)
+        result = typed_union(frames, base, meta_types, extras)
         return SparkRead(
             result, tuple((blob.key, str(path)) for blob, path in fetched), settings=CSV_SETTINGS
         )
