@@ -10,25 +10,39 @@ columns are in the path, not in the files; a table is read with its partitions
 For a delivery whose export has a Spark reader (:func:`finops_lib.sources.spark_reader`):
 
 1. Spark reads the fetched files, normalised by the provider's reader, and writes the rows to a
-   staging folder (``raw/.staging/<load id>``): a corrupt file, a malformed line or a value that
-   does not cast fails here, before anything loaded is touched;
-2. the staged rows are checked (rows > 0, every file numbered 1..n in ``x_source_row``);
-3. the staged rows replace the period's partition by Spark's dynamic partition overwrite (only
-   that partition: other periods, exports and providers are not rewritten);
-4. the source totals are computed by Spark from that partition (the provider's
+   staging folder (``raw/.staging/<load id>``, the partition's files as Spark writes them, without
+   the partition columns): a corrupt file, a malformed line or a value that does not cast fails
+   here, before anything loaded is touched;
+2. the staged rows are checked (rows > 0, every file numbered 1..n in ``x_source_row``, each file's
+   rows equal to its manifest's count where the reader gives one: ``SparkRead.expected_rows``);
+3. the period's partition is swapped (:func:`swap_partition`): the old partition folder is moved
+   aside (``raw/.staging/<load id>.old``), the staging folder moved into its place (two renames
+   on one filesystem; other periods, exports and providers are not touched);
+4. the source totals are computed by Spark from the new partition (the provider's
    ``queries/reconcile/<prefix>_*.sql`` that read the table), and ``meta.load_state`` /
    ``meta.source_totals`` are written in one DuckDB transaction; the scope's rows an earlier
-   DuckDB load left in the warehouse's raw table are deleted in it (the lake holds them now).
+   DuckDB load left in the warehouse's raw table are deleted in it (the lake holds them now);
+5. after the commit the old partition is removed; a failure in 3-4 moves it back first.
 
-A failure in 1-2 leaves the partition and the load state as they were; in 3-4 the load state keeps
-the old delivery id, so the next import loads the delivery again. Any other delivery is loaded by
-its provider into DuckDB (:func:`finops_lib.pipeline.load_delivery`) and its scope's rows copied
-into the lake (:func:`write_duckdb_scopes`).
+So the lake and the load state change together, as a later build or import sees them: a failure at
+any step leaves the partition's files byte-identical and the load state as they were (one line
+saying why; the next import loads the delivery again). Only a process killed between the swap and
+the commit leaves the new partition under the old delivery id, which the next import replaces
+again (the delivery is still new to it). The swap is a local-filesystem rename: a lake on
+``s3a://`` / ``abfss://`` / ``gs://`` would need the same two steps through Hadoop's FileSystem
+API (``rename`` is atomic on ADLS Gen2 with a hierarchical namespace, a copy + delete on S3 and
+GCS, which then need a table format with atomic commits such as Delta or Iceberg); the Hadoop
+cloud connectors are not installed here, so the loader takes local paths.
+
+Any other delivery is loaded by its provider into DuckDB
+(:func:`finops_lib.pipeline.load_delivery`) and its scope's rows copied into the lake
+(:func:`write_duckdb_scopes`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import uuid
@@ -222,12 +236,17 @@ def register_raw(spark: SparkSession, raw_dir: Path, table: str | None = None) -
 
 _CAUSE = re.compile(r"(?:Caused by: |^)((?:[\w$]+\.)*[\w$]*(?:Exception|Error)): (.+)$", re.M)
 _ERROR_CLASS = re.compile(r"^\[([A-Z_.]+)\]\s*")
+#: A reader's own check that failed (Spark's ``raise_error``, e.g. in ``aws_cur.spark.json_tags``)
+_RAISED = re.compile(r"\[USER_RAISED_EXCEPTION\] (.+?)(?: SQLSTATE|$)", re.M)
 
 
 def _reason(exc: BaseException) -> str:
     """The line of a Spark error worth showing: the root cause's message (a Java exception's),
     else the first line; no stack trace, at most 200 characters."""
     text = str(exc)
+    raised = _RAISED.search(text)
+    if raised:
+        return raised.group(1).strip()[:200]
     causes = [
         (m.group(1).rsplit(".", 1)[-1], m.group(2).strip())
         for m in _CAUSE.finditer(text)
@@ -249,7 +268,9 @@ def read_error(files: tuple[tuple[str, str], ...], what: str, exc: BaseException
         what,
     )
     hint = "the file is corrupt or truncated; wait for the provider to re-deliver it (or remove it) and re-run"
-    if "CAST_INVALID_INPUT" in text:
+    if "USER_RAISED_EXCEPTION" in text:
+        hint = "a value the reader checks is malformed (e.g. Tags not JSON); fix or re-deliver the file"
+    elif "CAST_INVALID_INPUT" in text:
         hint = "a value does not fit the column's type; check the file's format and --cur-version"
     elif "MALFORMED_RECORD" in text:
         hint = "a line does not parse as CSV (wrong number of fields, bad quoting); re-deliver the file"
@@ -309,19 +330,19 @@ class SparkLoader:
         delivery: Delivery,
         fetched: Any,
     ) -> int:
-        """Steps 1-4 of the module docstring for one delivery; rows loaded.
+        """Steps 1-5 of the module docstring for one delivery; rows loaded.
 
         Raises:
-            FinopsError: a file that does not read (named), no rows; nothing loaded is changed.
+            FinopsError: a file that does not read (named), no rows, a file whose rows differ from
+                its manifest's count, the record that failed; nothing loaded is changed.
         """
-        from pyspark.sql import functions as F
-
         ctx = LoadContext(load_id=uuid.uuid4().hex)
         scope = (delivery.provider, delivery.export, delivery.period)
         what = f"{delivery.export} {delivery.period}"
         cols = reader.scope_columns
         read = reader.read(self.spark, delivery, fetched, ctx)
         staging = self.raw_dir / ".staging" / ctx.load_id
+        aside = staging.with_name(f"{ctx.load_id}.old")
         try:
             try:
                 with settings(self.spark, WRITE_SETTINGS + read.settings):
@@ -332,25 +353,32 @@ class SparkLoader:
                     error = self.culprit(reader, delivery, fetched, ctx) or error
                 raise error from None
             staged = self.spark.read.parquet(str(staging))
-            rows = check_numbering(staged, [key for key, _ in read.files])
+            counts = check_numbering(staged, [key for key, _ in read.files])
+            check_counts(counts, read.expected_rows)
+            rows = sum(counts.values())
             if rows == 0:
                 raise InputError(
                     f"{what}: the files of manifest {delivery.location} hold no rows",
                     hint="the month is empty; wait for the next delivery or skip it with --period",
                 )
-            values = [F.lit(v).alias(c) for c, v in zip(cols, scope, strict=True)]
-            with settings(self.spark, WRITE_SETTINGS):
-                (
-                    staged.select("*", *values)
-                    .write.mode("overwrite")
-                    .option("partitionOverwriteMode", "dynamic")
-                    .partitionBy(*cols)
-                    .parquet(str(table_dir(self.raw_dir, reader.table)))
-                )
+            for marker in staging.glob("*_SUCCESS*"):  # Spark's job marker, not partition data
+                marker.unlink()
+            folder = partition_dir(self.raw_dir, reader.table, cols, scope)
+            with swap_partition(folder, staging, aside):
+                try:
+                    totals = self.totals(source, reader, scope)
+                    record(con, reader, delivery, rows, ctx, len(read.files), totals)
+                except FinopsError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - Spark's and DuckDB's errors are many classes
+                    raise FinopsError(
+                        f"{what}: the Spark load was not recorded ({_reason(exc)}); its partition"
+                        " and load state are as they were",
+                        hint="nothing was changed; fix the cause (disk space, a lock) and re-run the import",
+                    ) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        totals = self.totals(source, reader, scope)
-        record(con, reader, delivery, rows, ctx, len(read.files), totals)
+            shutil.rmtree(aside, ignore_errors=True)
         return rows
 
     def culprit(
@@ -390,6 +418,31 @@ class SparkLoader:
 
 
 @contextlib.contextmanager
+def swap_partition(folder: Path, new: Path, aside: Path) -> Iterator[None]:
+    """``new`` (a folder on the same filesystem) becomes the partition ``folder`` for the block:
+    the old partition is moved to ``aside`` and ``new`` into its place (two renames). When the
+    block raises, ``new`` goes back where it was and the old partition back into place, so its files
+    are untouched; the caller removes ``aside`` after the block (it is the old partition then)."""
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
+    had = folder.exists()
+    if had:
+        os.replace(folder, aside)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new, folder)
+        yield
+    except BaseException:
+        if folder.exists():
+            os.replace(folder, new)
+        if had:
+            os.replace(aside, folder)
+        for empty in created:  # deepest first: the folders this swap made for a new scope
+            with contextlib.suppress(OSError):
+                empty.rmdir()
+        raise
+
+
+@contextlib.contextmanager
 def settings(spark: SparkSession, values: Iterable[tuple[str, str]]) -> Iterator[None]:
     """Spark SQL ``values`` set for the duration of the block, then restored."""
     before = {k: spark.conf.get(k, None) for k, _ in values}
@@ -405,8 +458,8 @@ def settings(spark: SparkSession, values: Iterable[tuple[str, str]]) -> Iterator
                 spark.conf.set(k, old)
 
 
-def check_numbering(staged: DataFrame, files: list[str]) -> int:
-    """Rows of the staged load, after checking every file is numbered 1..n (``x_source_row``).
+def check_numbering(staged: DataFrame, files: list[str]) -> dict[str, int]:
+    """Rows of the staged load by file, after checking every file is numbered 1..n (``x_source_row``).
 
     Raises:
         FinopsError: the numbering is not 1..n for some file, or rows of an unknown file.
@@ -422,7 +475,23 @@ def check_numbering(staged: DataFrame, files: list[str]) -> int:
             "row numbering of the Spark load went wrong (x_source_row)",
             hint="this is a bug; nothing was replaced, please report it",
         )
-    return sum(n for *_, n in seen)
+    return {f: n for f, _, _, n in seen}
+
+
+def check_counts(counts: dict[str, int], expected: Iterable[tuple[str, int, str]]) -> None:
+    """Each file's staged rows (``counts``) equal to what its manifest says (``expected``:
+    ``(label, rows, manifest)``), as the DuckDB loads check them.
+
+    Raises:
+        InputError: a file holds another number of rows (named, with its manifest).
+    """
+    for label, want, manifest in expected:
+        got = counts.get(label, 0)
+        if got != want:
+            raise InputError(
+                f"{label} holds {got:,} rows but {manifest} says {want:,}",
+                hint="the file is truncated or was rewritten; wait for the next delivery and re-run",
+            )
 
 
 def record(

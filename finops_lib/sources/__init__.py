@@ -136,6 +136,8 @@ class SparkRead:
     files: tuple[tuple[str, str], ...]
     #: Spark SQL settings the read needs while it runs (the engine sets them around its write)
     settings: tuple[tuple[str, str], ...] = ()
+    #: ``(label, rows, manifest)``: a file's data rows as its manifest states them (checked)
+    expected_rows: tuple[tuple[str, int, str], ...] = ()
 
 
 class SparkReader(Protocol):

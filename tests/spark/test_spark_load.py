@@ -8,7 +8,10 @@ CUR v1 (plain CSV, delivered as a zip), koku's two small CUR v1 files with diffe
 one delivery (``savingsPlan/*``, ``costCategory/*``; Athena snake_case names), and a CUR 2.0
 (Parquet, maps) from the demo generator with a seed no other test uses; and two Azure datasets of
 the demo generator: EA ActualCost (CSV, ``MM/DD/YYYY`` dates) with AmortizedCost (CSV.gz) and a
-FocusCost (Parquet) into ``raw_azure.cost`` / ``raw_azure.focus``. Each is loaded once by
+FocusCost (Parquet) into ``raw_azure.cost`` / ``raw_azure.focus``; and Azure exports the project
+did not write (tests/fixtures/azure/SOURCES.md): Microsoft's EA ActualCost + AmortizedCost samples
+as one dataset with manifests, the FOCUS converters' and koku's EA files as older manifest-less
+exports, and a FocusCost CSV whose Tags are spelled with blanks. Each is loaded once by
 the DuckDB loader into a warehouse and once by Spark (``local[2]``, one session for the module)
 into the lake; the lake is read back with DuckDB.
 """
@@ -43,6 +46,7 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
 
 REPO = Path(__file__).resolve().parents[2]
 NISE = REPO / "tests" / "fixtures" / "nise_aws"
+AZURE = REPO / "tests" / "fixtures" / "azure"
 KOKU = REPO / "data" / "sample" / "aws_cur_v1_s3"
 SAMPLES = REPO / "data" / "sample" / "aws_cur_v1"
 SEED = 1607  # used by no other test
@@ -55,6 +59,19 @@ TABLES = (
     ("raw_azure.focus", "raw_azure__focus"),
 )
 SCOPE = ("x_provider", "x_export_name", "x_billing_period")
+#: Deliveries of the config: AWS 7 (nise 1, koku 1, anon 1, mixed 1, own 1, CUR 2.0 2), the demo
+#: Azure datasets 2, the third-party Azure ones 4 (trey, treyfocus, anon, koku).
+DELIVERIES = 13
+SEPT = "20230901-20230930"
+#: A FocusCost CSV (columns as Microsoft names them) whose Tags carry blanks, an escape and a number.
+FOCUS_CSV = (
+    "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,"
+    "ChargePeriodStart,EffectiveCost,Tags\n"
+    "1.25,acct-1,USD,2023-09-01T00:00:00Z,Usage,2023-09-02T00:00:00Z,1.20,"
+    '"{""env"": ""prod"", ""team"" : ""caf\\u00e9"", ""n"": 1.50}"\n'
+    '0.5,acct-1,USD,2023-09-01T00:00:00Z,Usage,2023-09-03T00:00:00Z,0.5,"{ }"\n'
+    "2,acct-1,USD,2023-09-01T00:00:00Z,Purchase,2023-09-04T00:00:00Z,0,\n"
+)
 
 
 def _deliver_v1(root: Path, period: str, assembly: str, files: dict[str, bytes]) -> None:
@@ -69,6 +86,52 @@ def _deliver_v1(root: Path, period: str, assembly: str, files: dict[str, bytes])
     keys = [f"p/r/{folder.name}/{assembly}/{name}" for name in files]
     manifest = {"assemblyId": assembly, "reportKeys": keys}
     (folder / "r-Manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _azure_run(
+    base: Path, export: str, kind: str, blobs: dict[str, bytes], stamp: str = "202310010600"
+) -> Path:
+    """One Cost Management export run ``<export>/<range>/<stamp>/<runId>/`` with its manifest
+    (each CSV blob's ``dataRowCount``: its lines but the header); the manifest's path."""
+    run_id = f"{export}-{stamp}"
+    folder = base / export / SEPT / stamp / run_id
+    folder.mkdir(parents=True)
+    entries = []
+    for name, data in blobs.items():
+        (folder / name).write_bytes(data)
+        rows = len(data.decode("utf-8-sig").strip().splitlines()) - 1
+        entries.append(
+            {"blobName": f"x/{export}/{SEPT}/{stamp}/{run_id}/{name}", "dataRowCount": rows}
+        )
+    manifest = {
+        "manifestVersion": "2024-04-01",
+        "blobCount": len(blobs),
+        "exportConfig": {
+            "exportName": export,
+            "dataVersion": "1.0r2" if kind == "FocusCost" else "2023-05-01",
+            "type": kind,
+        },
+        "deliveryConfig": {"fileFormat": "Csv", "rootFolderPath": "x"},
+        "runInfo": {"runId": run_id, "submittedTime": f"{stamp[:8]}T{stamp[8:]}00Z",
+                    "startDate": "2023-09-01T00:00:00"},
+        "blobs": entries,
+    }  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder / "manifest.json"
+
+
+def _azure_third_party(base: Path) -> None:
+    """The samples of tests/fixtures/azure as export runs and older manifest-less exports."""
+    _azure_run(base, "trey-actual", "ActualCost", {"part_0_0001.csv": (AZURE / "EA_ActualCost_Small.csv").read_bytes()})  # fmt: skip
+    _azure_run(base, "trey-amortized", "AmortizedCost", {"part_0_0001.csv": (AZURE / "EA_AmortizedCost_Small.csv").read_bytes()})  # fmt: skip
+    _azure_run(base, "trey-focus", "FocusCost", {"part_0_0001.csv": FOCUS_CSV.encode()})
+    for export, name, rng in (
+        ("anon", "sample-anonymous-ea-export-dataset.csv", SEPT),
+        ("koku", "azure_version_2.csv", "20200901-20200930"),
+    ):
+        legacy = base / export / rng / f"{export}_0b5d3a56-6f0c-4bd4-9c3e-{len(name):012d}.csv"
+        legacy.parent.mkdir(parents=True)
+        legacy.write_bytes((AZURE / name).read_bytes())
 
 
 def _zipped(name: str, data: bytes) -> bytes:
@@ -142,6 +205,15 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"container = {json.dumps(str(ds.container))}",
             f"exports = {json.dumps(list(ds.exports))}",
         ]
+    _azure_third_party(root / "container")
+    for name, setting in (
+        ("trey", 'exports = ["trey-actual", "trey-amortized"]'),
+        ("treyfocus", 'exports = ["trey-focus"]'),
+        ("anon", 'type = "ActualCost"'),
+        ("koku", 'type = "ActualCost"'),
+    ):
+        container = json.dumps(str(root / "container"))
+        lines += [f"[azure.exports.{name}]", f"container = {container}", setting]
     (root / "finops.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
 
@@ -156,8 +228,9 @@ def _settings(root: Path, kind: str):
     )
 
 
-def _load(root: Path, kind: str, spark=None, periods=None) -> pipeline.ImportResult:  # type: ignore[no-untyped-def]
-    """Load every export's new deliveries (nise: its August only) with DuckDB's loader or Spark's."""
+def _load(root: Path, kind: str, spark=None, only=None) -> pipeline.ImportResult:  # type: ignore[no-untyped-def]
+    """Load every export's (or ``only`` these exports') new deliveries (nise: its August only)
+    with DuckDB's loader or Spark's."""
     from finops_lib.engine.spark_load import SparkLoader, migrate_layout
 
     settings = _settings(root, kind)
@@ -170,6 +243,8 @@ def _load(root: Path, kind: str, spark=None, periods=None) -> pipeline.ImportRes
             migrate_layout(con, root / kind / "raw")
             loader = SparkLoader(root / kind / "raw", lambda: spark)
         for source, export in pipeline.select_exports(settings):
+            if only is not None and export.name not in only:
+                continue
             wanted = ["2026-08"] if export.name == "nise" else None
             pipeline.load_exports(con, [(source, export)], result, periods=wanted, load=loader)
     finally:
@@ -215,7 +290,7 @@ def test_raw_rows_equal_duckdbs_column_for_column(
     assert [(x.export, x.period, x.rows) for x in loaded["spark"].loaded] == [
         (x.export, x.period, x.rows) for x in loaded["duckdb"].loaded
     ]
-    assert len(loaded["spark"].loaded) == 9
+    assert len(loaded["spark"].loaded) == DELIVERIES
     con = duckdb.connect()
     _lake(con, root, table, folder)
     lake, duck = _columns(con, "lake"), _columns(con, "duck")
@@ -226,10 +301,10 @@ def test_raw_rows_equal_duckdbs_column_for_column(
     assert scopes and scopes == con.execute(per_scope.format("duck")).fetchall()
     # the map columns are JSON text: compared as JSON (Spark spells a CUR 2.0 map's small doubles
     # in exponent form, -4.3267E-4, where DuckDB writes -0.00043267: the same JSON value); a
-    # FocusCost's Tags text too (DuckDB re-serialises it compactly, Spark keeps it as delivered)
+    # FocusCost's Tags are compared as text (both store DuckDB's compact json())
     cols = ", ".join(
         f'cast(json("{c}") as varchar) as "{c}"'
-        if (c in MAP_COLUMNS and folder == "raw_aws__cur") or (c == "Tags" and "focus" in folder)
+        if c in MAP_COLUMNS and folder == "raw_aws__cur"
         else f'"{c}"'
         for c in sorted(duck)
         if c != "x_load_id"
@@ -243,8 +318,8 @@ def test_raw_rows_equal_duckdbs_column_for_column(
 
 @pytest.mark.parametrize(("table", "folder", "columns", "least"), [
     (*TABLES[0], 20, 8),  # nise's 3, koku's, the zip's, the mixed pair, own, CUR 2.0's
-    (*TABLES[1], 5, 2),  # EA ActualCost (CSV) and AmortizedCost (CSV.gz)
-    (*TABLES[2], 5, 1),  # FocusCost (Parquet)
+    (*TABLES[1], 5, 6),  # demo EA ActualCost (CSV), AmortizedCost (CSV.gz); trey's 2, anon, koku
+    (*TABLES[2], 5, 2),  # demo FocusCost (Parquet), trey-focus (CSV)
 ])  # fmt: skip
 def test_cost_columns_sum_to_the_cent_and_rows_are_numbered_per_file(
     root: Path,
@@ -281,7 +356,7 @@ def test_source_totals_equal_duckdbs(root: Path, loaded) -> None:  # type: ignor
         got[kind] = con.execute(query).fetchall()
         con.close()
     assert got["spark"] == got["duckdb"]
-    assert len({r[:3] for r in got["spark"]}) == 9  # every scope (one has two accounts)
+    assert len({r[:3] for r in got["spark"]}) == DELIVERIES  # every scope (some have two accounts)
 
 
 def test_spark_loads_leave_no_raw_rows_in_duckdb(root: Path, loaded) -> None:  # type: ignore[no-untyped-def]
@@ -292,7 +367,7 @@ def test_spark_loads_leave_no_raw_rows_in_duckdb(root: Path, loaded) -> None:  #
         states = con.execute("select count(*) from meta.load_state").fetchone()
     finally:
         con.close()
-    assert states == (9,)
+    assert states == (DELIVERIES,)
 
 
 def _partitions(root: Path) -> dict[str, bytes]:
@@ -307,11 +382,14 @@ def _partitions(root: Path) -> dict[str, bytes]:
 
 def _own_rows(root: Path) -> list[tuple]:
     con = duckdb.connect()
-    _lake(con, root)
-    return con.execute(
-        "select x_manifest_id, count(*), sum(line_item_unblended_cost) from lake"
-        " where x_export_name = 'own' group by all"
-    ).fetchall()
+    try:
+        _lake(con, root)
+        return con.execute(
+            "select x_manifest_id, count(*), sum(line_item_unblended_cost) from lake"
+            " where x_export_name = 'own' group by all"
+        ).fetchall()
+    finally:
+        con.close()  # it attaches the DuckDB warehouse, which a later load opens for writing
 
 
 def test_second_load_restatement_and_corrupt_file(root: Path, loaded, spark) -> None:  # type: ignore[no-untyped-def]
@@ -319,7 +397,7 @@ def test_second_load_restatement_and_corrupt_file(root: Path, loaded, spark) -> 
     file is one line naming it and leaves the partition and the load state as they were."""
     before = _partitions(root)
     again = _load(root, "spark", spark)
-    assert again.loaded == [] and len(again.skipped) == 9
+    assert again.loaded == [] and len(again.skipped) == DELIVERIES
     assert _partitions(root) == before
 
     _deliver_v1(root / "own", "2024-01", "a2", {"r-1.csv.gz": gzip.compress(_csv(["2.25"] * 3))})
@@ -361,3 +439,111 @@ def test_second_load_restatement_and_corrupt_file(root: Path, loaded, spark) -> 
     finally:
         con.close()
     assert state == [("a2",)]
+
+
+def _load_state(root: Path, export: str) -> list[tuple]:
+    con = duckdb.connect(str(root / "spark" / "w.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "select * from meta.load_state where export_name = $e", {"e": export}
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def _tags(root: Path) -> list[tuple]:
+    con = duckdb.connect()
+    try:
+        _lake(con, root, *TABLES[2])
+        return con.execute(
+            "select x_delivery_id, Tags, count(*) from lake where x_export_name = 'treyfocus'"
+            " group by all order by all"
+        ).fetchall()
+    finally:
+        con.close()  # it attaches the DuckDB warehouse, which a later load opens for writing
+
+
+def test_focus_tags_are_stored_compactly_as_duckdb_stores_them(root: Path, loaded) -> None:  # type: ignore[no-untyped-def]
+    # FOCUS_CSV's Tags: blanks, an escape, a 1.50; "{ }" and an empty field are NULL
+    assert _tags(root) == [
+        ("trey-focus-202310010600", '{"env":"prod","team":"café","n":1.5}', 1),
+        ("trey-focus-202310010600", None, 2),
+    ]
+
+
+def test_failed_record_leaves_the_partition_and_load_state_as_they_were(
+    root: Path,
+    loaded,  # type: ignore[no-untyped-def]
+    spark,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A restated FocusCost whose record in DuckDB fails (injected): one line, the old partition's
+    files byte-identical, the load state unchanged, no staging left; re-run, it loads."""
+    from finops_lib import state
+    from finops_lib.errors import FinopsError
+
+    before, states = _partitions(root), _load_state(root, "treyfocus")
+    text = FOCUS_CSV.replace("1.25,", "3.75,").replace('""env"": ""prod""', '""env"":""dev""')
+    _azure_run(root / "container", "trey-focus", "FocusCost", {"part_0_0001.csv": text.encode()}, "202310020600")  # fmt: skip
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise duckdb.IOException("IO Error: could not write file: disk is full\nmore detail")
+
+    monkeypatch.setattr(state, "record_load", boom)
+    with pytest.raises(FinopsError) as err:
+        _load(root, "spark", spark, only=["treyfocus"])
+    message = str(err.value)
+    assert "treyfocus 2023-09: " in message and "disk is full" in message
+    assert "\n" not in message
+    assert _partitions(root) == before
+    assert _load_state(root, "treyfocus") == states
+    assert list((root / "spark" / "raw" / ".staging").iterdir()) == []
+
+    monkeypatch.undo()
+    again = _load(root, "spark", spark, only=["treyfocus"])
+    assert [(x.export, x.rows) for x in again.loaded] == [("treyfocus", 3)]
+    assert _tags(root) == [
+        ("trey-focus-202310020600", '{"env":"dev","team":"café","n":1.5}', 1),
+        ("trey-focus-202310020600", None, 2),
+    ]
+    focus = "raw_azure__focus/x_provider=Azure/x_export_name=treyfocus/"
+    assert {k: v for k, v in _partitions(root).items() if not k.startswith(focus)} == {
+        k: v for k, v in before.items() if not k.startswith(focus)
+    }
+
+
+def test_manifest_row_count_off_is_one_line_naming_the_blob(root: Path, loaded, spark) -> None:  # type: ignore[no-untyped-def]
+    before, states = _partitions(root), _load_state(root, "trey")
+    data = (AZURE / "EA_ActualCost_Small.csv").read_bytes()
+    manifest = _azure_run(root / "container", "trey-actual", "ActualCost", {"part_0_0001.csv": data}, "202310030600")  # fmt: skip
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    rows = doc["blobs"][0]["dataRowCount"]
+    doc["blobs"][0]["dataRowCount"] = rows + 1
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        _load(root, "spark", spark, only=["trey"])
+    message = str(err.value)
+    key = doc["blobs"][0]["blobName"].removeprefix("x/")
+    assert (
+        f"{key} holds {rows} rows but " in message and f"manifest.json says {rows + 1}" in message
+    )
+    assert "\n" not in message
+    assert _partitions(root) == before
+    assert _load_state(root, "trey") == states
+
+
+def test_malformed_focus_tags_fail_both_engines_naming_the_blob(root: Path, loaded, spark) -> None:  # type: ignore[no-untyped-def]
+    before, states = _partitions(root), _load_state(root, "treyfocus")
+    text = FOCUS_CSV.replace('""team"" : ""caf', '""team"" : caf')  # an unquoted string
+    manifest = _azure_run(root / "container", "trey-focus", "FocusCost", {"part_0_0001.csv": text.encode()}, "202310040600")  # fmt: skip
+    key = json.loads(manifest.read_text(encoding="utf-8"))["blobs"][0]["blobName"].removeprefix(
+        "x/"
+    )
+    for kind in ("duckdb", "spark"):
+        with pytest.raises(InputError) as err:
+            _load(root, kind, spark if kind == "spark" else None, only=["treyfocus"])
+        message = str(err.value)
+        assert key in message and "\n" not in message, kind
+    assert "Tags is not a JSON object" in message
+    assert _partitions(root) == before
+    assert _load_state(root, "treyfocus") == states

@@ -19,6 +19,10 @@ each select reads:
 
 Every file's rows are then cast to the raw table's columns (a column a file lacks is a typed
 NULL), and the files of the delivery are one DataFrame: nothing is read until the engine writes it.
+
+A FOCUS export's ``Tags`` is rewritten as DuckDB's ``json()`` rewrites it (:func:`json_tags`):
+the select list's ``json(...)`` has no Spark rendering (text stays text), so the Spark readers
+re-serialise it themselves.
 """
 
 from __future__ import annotations
@@ -247,7 +251,8 @@ class CurSparkReader:
             else:
                 plan = cur_plan(path, columns, key, meta)
             scan = _scan(spark, members, schemas[group], parquet, doubles[group])
-            frames.append(select_plan(spark, scan, plan.select, meta))
+            frame = select_plan(spark, scan, plan.select, meta)
+            frames.append(json_tags(frame) if self.focus and "Tags" in frame.columns else frame)
             extras |= plan.extras
         base = focus_types() if self.focus else CANONICAL_COLUMNS
         meta_types = FOCUS_META_COLUMNS if self.focus else META_COLUMNS
@@ -255,6 +260,29 @@ class CurSparkReader:
         return SparkRead(
             out, tuple((key, str(path)) for key, path in fetched), settings=CSV_SETTINGS
         )
+
+
+def json_tags(frame: Any, column: str = "Tags") -> Any:
+    """``column`` (a FOCUS ``Tags``: JSON object text) stored as DuckDB's load stores it: compact
+    (``from_json`` to a map of variants, ``to_json``: no blanks, keys in their order, duplicates
+    kept, escapes resolved, numbers in their shortest form), NULL for ``{}``; text that is not a
+    JSON object fails the read with its file (``x_source_file``) named, as ``json()`` fails
+    DuckDB's load. Unlike DuckDB, a JSON value that is not an object (``[1]``, ``"a"``) fails too:
+    FOCUS requires an object."""
+    from pyspark.sql import functions as F
+
+    text = F.col(f"`{column}`")
+    compact = F.to_json(F.from_json(text, "map<string,variant>"))
+    bad = F.raise_error(
+        F.concat(
+            F.lit("malformed JSON in "),
+            F.col("x_source_file"),
+            F.lit(f": {column} is not a JSON object: "),
+            F.substring(text, 1, 60),
+        )
+    )
+    value = F.when(text.isNull(), F.lit(None)).when(compact.isNull(), bad).otherwise(compact)
+    return frame.withColumn(column, F.nullif(value, F.lit("{}")))
 
 
 #: The column :func:`scan` adds with each row's file label (a reader renames it ``x_source_file``).

@@ -8,10 +8,11 @@ The normalisation is written once: the DuckDB load's own select list
 :func:`finops_lib.engine.dialect.to_spark` (EA ``MM/DD/YYYY`` dates: its fix-up 5), over the AWS
 Spark reader's scan of the files (CSV as text named as DuckDB names it, numbered per file;
 Parquet as typed, ``_metadata.row_index``). Files are grouped by run and columns: a group's
-``x_`` metadata (run id, cost type, Azure export) is one set of parameters.
+``x_`` metadata (run id, cost type, Azure export) is one set of parameters. A FocusCost's ``Tags``
+is stored compactly, as DuckDB's ``json()`` stores it (:func:`~finops_lib.sources.aws_cur.spark.json_tags`).
 
-Not checked here (DuckDB's load does): a blob's row count against its manifest's
-``dataRowCount``.
+Each blob's rows are checked against its manifest's ``dataRowCount`` (where the manifest gives one,
+as the DuckDB load checks them) by the loader, from ``SparkRead.expected_rows``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from finops_lib.sources.aws_cur.reader import is_parquet
 from finops_lib.sources.aws_cur.spark import (
     CSV_SETTINGS,
     file_columns,
+    json_tags,
     scan,
     select_plan,
     typed_union,
@@ -131,11 +133,19 @@ class AzureSparkReader:
             schema, decimals = found[group]
             files = [(b.key, p) for b, p in members]
             df = _timestamp_text(scan(spark, files, schema, group[3], decimals), plan.extras)
-            frames.append(select_plan(spark, df, plan.select, meta))
+            frame = select_plan(spark, df, plan.select, meta)
+            frames.append(json_tags(frame) if self.focus and "Tags" in frame.columns else frame)
             extras |= plan.extras
         base = focus_types() if self.focus else CANONICAL_COLUMNS
         meta_types = FOCUS_META_COLUMNS if self.focus else META_COLUMNS
         result = typed_union(frames, base, meta_types, extras)
         return SparkRead(
-            result, tuple((blob.key, str(path)) for blob, path in fetched), settings=CSV_SETTINGS
+            result,
+            tuple((blob.key, str(path)) for blob, path in fetched),
+            settings=CSV_SETTINGS,
+            expected_rows=tuple(
+                (blob.key, blob.rows, blob.run.location)
+                for blob, _ in fetched
+                if blob.rows is not None
+            ),
         )
