@@ -160,28 +160,7 @@ def _fix(node: exp.Expr) -> exp.Expr:
                 this="to_utc_timestamp", expressions=[args[1].copy(), args[0].copy()]
             )
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "to_json":
-        # DuckDB to_json(x) of any value; Spark's takes only a struct, map or array: wrap the value
-        # in a one-field struct and cut the field out of the text
-        (value,) = node.expressions
-        if isinstance(value, exp.Anonymous) and str(value.this).lower() == "named_struct":
-            return node
-        wrapped = exp.Anonymous(
-            this="to_json",
-            expressions=[
-                exp.Anonymous(
-                    this="named_struct", expressions=[exp.Literal.string("v"), value.copy()]
-                )
-            ],
-        )
-        cut = exp.Substring(
-            this=wrapped,
-            start=exp.Literal.number(6),
-            length=exp.Sub(this=exp.Length(this=wrapped.copy()), expression=exp.Literal.number(6)),
-        )
-        return exp.Case(
-            ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=exp.Null())],
-            default=cut,
-        )
+        return _to_json(node)
     if isinstance(node, exp.StrToTime) and isinstance(node.args.get("format"), exp.Array):
         return _first_format(node.this, node.args["format"].expressions)
     if isinstance(node, exp.TimeToStr) and isinstance(node.args.get("format"), exp.Literal):
@@ -212,6 +191,35 @@ def _fix(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Select):
         _replace_star(node)
     return node
+
+
+def _to_json(node: exp.Anonymous) -> exp.Expr:
+    """DuckDB ``to_json(x)`` of any value; Spark's takes only a struct, map or array. A map (or
+    struct) is passed as it is; another value is wrapped in a one-field struct whose text is cut
+    out with one ``regexp_extract``, so the value and ``to_json`` are evaluated once per row (a
+    NULL value gives ``{}``, no match, ``''``: NULL, as DuckDB; no JSON text is empty)."""
+    if len(node.expressions) != 1:  # already rendered (options given)
+        return node
+    value = node.expressions[0]
+    if isinstance(value, (exp.MapFromEntries, exp.Map, exp.Struct)) or (
+        isinstance(value, exp.Anonymous)
+        and str(value.this).lower() in ("named_struct", "map_from_entries", "map_concat")
+    ):
+        return node
+    options = exp.Anonymous(
+        this="map", expressions=[exp.Literal.string("ignoreNullFields"), exp.Literal.string("true")]
+    )
+    wrapped = exp.Anonymous(
+        this="to_json",
+        expressions=[
+            exp.Anonymous(this="named_struct", expressions=[exp.Literal.string("v"), value.copy()]),
+            options,
+        ],
+    )
+    cut = exp.RegexpExtract(
+        this=wrapped, expression=exp.Literal.string('^[{]"v":(.*)[}]$'), group=exp.Literal.number(1)
+    )
+    return exp.Nullif(this=cut, expression=exp.Literal.string(""))
 
 
 def _first_format(value: exp.Expr, formats: list[exp.Expr]) -> exp.Expr:

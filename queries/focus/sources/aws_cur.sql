@@ -98,21 +98,28 @@ categorised as (
     from classified
 ),
 
+unit_source as (
+    -- PricingUnit is a function of pricing_unit alone: spelled once per distinct unit of the
+    -- export (a few dozen) below, joined back to the rows in `mapped`. (On Spark, the spelling
+    -- rules inlined into the row projection made its generated code too large for the JIT.)
+    select distinct pricing_unit from staging.aws_cur
+),
+
 unit_parts as (
     -- PricingUnit, step 1: the lookup's spelling; a unit it does not list is taken apart for the
     -- UnitFormat rules: [unit quantity[K|M] ]base[(-| |/| per )time unit], e.g. '1K Requests',
     -- 'GB-Mo', 'Gigabyte Per Hour', 'Lambda-GB-Second', 'days'
     select
-        categorised.*,
+        unit_source.pricing_unit,
         units.unit_focus as unit_known,
-        case when units.unit_focus is null and categorised.pricing_unit is not null then regexp_extract(
-            trim(categorised.pricing_unit),
+        case when units.unit_focus is null and unit_source.pricing_unit is not null then regexp_extract(
+            trim(unit_source.pricing_unit),
             '^(?:([0-9]{1,9})([KM])? +)?(.*?)(?:( (?i:per) |/|-| )'
             || '((?i:hrs?|hours?|days?|mos?|mths?|months?|secs?|seconds?|mins?|minutes?|yrs?|years?)))?$',
             ['qty', 'mult', 'base', 'sep', 'time']
         ) end as unit_parts
-    from categorised
-    left join units on units.pricing_unit = categorised.pricing_unit
+    from unit_source
+    left join units on units.pricing_unit = unit_source.pricing_unit
 ),
 
 unit_words as (
@@ -423,6 +430,7 @@ mapped as (
     from (
         select
             categorised.*,
+            unit_spelled.unit_focus,
             coalesce(services.service_name, categorised.product_name, categorised.product_code, 'AWS')
                 as service_name,
             -- ServiceCategory / ServiceSubcategory: one pair per ServiceName (lookups/aws_services.csv)
@@ -447,7 +455,8 @@ mapped as (
                 case when sku is null or rate_code is null or starts_with(rate_code, sku)
                     then coalesce(rate_code, sku) else sku || '.' || rate_code end
             end as sku_price_id
-        from unit_spelled as categorised
+        from categorised
+        left join unit_spelled on unit_spelled.pricing_unit = categorised.pricing_unit
         left join services on services.product_code = categorised.product_code
         left join regions on regions.region_id = categorised.region_code
     ) as joined
