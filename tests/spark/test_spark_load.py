@@ -380,16 +380,22 @@ def _partitions(root: Path) -> dict[str, bytes]:
     }
 
 
-def _own_rows(root: Path) -> list[tuple]:
+def _lake_rows(root: Path, query: str, *table: str) -> list[tuple]:
+    """``query`` over the lake's table (``lake``) in a connection closed after it."""
     con = duckdb.connect()
     try:
-        _lake(con, root)
-        return con.execute(
-            "select x_manifest_id, count(*), sum(line_item_unblended_cost) from lake"
-            " where x_export_name = 'own' group by all"
-        ).fetchall()
+        _lake(con, root, *table)
+        return con.execute(query).fetchall()
     finally:
         con.close()  # it attaches the DuckDB warehouse, which a later load opens for writing
+
+
+def _own_rows(root: Path) -> list[tuple]:
+    return _lake_rows(
+        root,
+        "select x_manifest_id, count(*), sum(line_item_unblended_cost) from lake"
+        " where x_export_name = 'own' group by all",
+    )
 
 
 def test_second_load_restatement_and_corrupt_file(root: Path, loaded, spark) -> None:  # type: ignore[no-untyped-def]
@@ -452,15 +458,12 @@ def _load_state(root: Path, export: str) -> list[tuple]:
 
 
 def _tags(root: Path) -> list[tuple]:
-    con = duckdb.connect()
-    try:
-        _lake(con, root, *TABLES[2])
-        return con.execute(
-            "select x_delivery_id, Tags, count(*) from lake where x_export_name = 'treyfocus'"
-            " group by all order by all"
-        ).fetchall()
-    finally:
-        con.close()  # it attaches the DuckDB warehouse, which a later load opens for writing
+    return _lake_rows(
+        root,
+        "select x_delivery_id, Tags, count(*) from lake where x_export_name = 'treyfocus'"
+        " group by all order by all",
+        *TABLES[2],
+    )
 
 
 def test_focus_tags_are_stored_compactly_as_duckdb_stores_them(root: Path, loaded) -> None:  # type: ignore[no-untyped-def]
