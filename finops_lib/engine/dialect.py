@@ -15,6 +15,13 @@ found by running the files on both engines (tests/spark/test_same_answers.py):
 5. ``strptime(x, ['f1', 'f2', ...])`` (the first format that parses) -> ``COALESCE(
    try_to_timestamp(x, 'f1'), ..., to_timestamp(x, 'fn'))``: sqlglot passes the list to Spark's
    ``to_timestamp``, which takes one format (text no format parses still fails, ANSI on).
+6. ``WITH c AS MATERIALIZED (q)`` -> ``CACHE TABLE c_<digest> AS <q with the CTEs before it>``
+   and the query reading ``c_<digest>``; :class:`~finops_lib.engine.spark.SparkEngine` runs that
+   statement as a local checkpoint of ``q`` under that temp view name (:func:`materialised`).
+   Spark inlines every reference to a deterministic CTE, so a wide CTE read by several later ones
+   is planned, optimised and compiled once per read (and a cached view's plan, re-analysed from
+   its text, never matches the cache); a checkpoint is computed once and read as a leaf. The
+   digest (of the file's text) keeps two files' views apart.
 
 Constructs with no faithful translation are not patched here: the SQL in ``queries/`` is written in
 a form that runs the same on both (see /docs/SCALE.md "Portable SQL").
@@ -22,6 +29,7 @@ a form that runs the same on both (see /docs/SCALE.md "Portable SQL").
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -422,6 +430,60 @@ def _statements(tree: exp.Expr) -> list[exp.Expr]:
     return [tree]
 
 
+def _materialised(tree: exp.Expr, digest: str) -> list[str]:
+    """Fix-up 6: the Spark statements caching each ``AS MATERIALIZED`` CTE of ``tree`` (taken
+    out of its ``WITH``, its readers renamed to the cached view); ``tree`` is changed in place."""
+    with_ = tree.args.get("with_")
+    if not isinstance(with_, exp.With) or not any(
+        c.args.get("materialized") for c in with_.expressions
+    ):
+        return []
+    out: list[str] = []
+    kept: list[exp.CTE] = []
+    renamed: dict[str, str] = {}
+
+    def rename(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Table) and not node.args.get("db") and node.name in renamed:
+            return exp.to_table(renamed[node.name]).as_(node.alias_or_name)
+        return node
+
+    for cte in with_.expressions:
+        body = cte.this.transform(rename)
+        if not cte.args.get("materialized"):
+            cte.set("this", body)
+            kept.append(cte)
+            continue
+        view = _name_ok(f"{cte.alias}_{digest}")
+        if kept:
+            body.set("with_", exp.With(expressions=[c.copy() for c in kept]))
+        out.append(f"CACHE TABLE {view} AS {body.sql(dialect='spark')}")
+        renamed[cte.alias] = view
+    with_.set("expressions", kept)
+    if not kept:
+        tree.set("with_", None)
+    for key, value in list(tree.args.items()):
+        if key != "with_" and isinstance(value, exp.Expr):
+            tree.set(key, value.transform(rename))
+        elif key != "with_" and isinstance(value, list):
+            tree.set(key, [v.transform(rename) if isinstance(v, exp.Expr) else v for v in value])
+    return out
+
+
+_CACHE_AS = re.compile(r"CACHE TABLE ([A-Za-z_][A-Za-z0-9_]*) AS (.*)", re.S)
+
+
+def materialised(statement: str) -> tuple[str, str] | None:
+    """``(view, query)`` when a rendered statement is a fix-up 6 ``CACHE TABLE view AS query``."""
+    found = _CACHE_AS.fullmatch(statement)
+    return (found.group(1), found.group(2)) if found else None
+
+
+def _name_ok(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"not a safe view name: {name!r}")
+    return name
+
+
 def _guard(node: exp.Expr, columns: Callable[[str], list[str]]) -> exp.Expr:
     if isinstance(node, exp.Union) and node.args.get("by_name"):
         return _by_name(node, columns)
@@ -446,6 +508,7 @@ def _to_spark(text: str) -> tuple[str, ...]:
 
 def _render(text: str, columns: Callable[[str], list[str]] | None) -> tuple[str, ...]:
     out: list[str] = []
+    digest = hashlib.sha1(text.encode()).hexdigest()[:10]
     for tree in sqlglot.parse(text, read="duckdb"):
         if tree is None:
             continue
@@ -456,6 +519,7 @@ def _render(text: str, columns: Callable[[str], list[str]] | None) -> tuple[str,
         while before != (now := tree.sql(dialect="duckdb")):
             before = now
             tree = tree.transform(_fix)
+        out.extend(_materialised(tree, digest))
         out.extend(s.sql(dialect="spark") for s in _statements(tree))
     return tuple(out)
 

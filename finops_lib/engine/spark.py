@@ -37,7 +37,7 @@ from finops_lib.checks import (
     expected_columns,
     load_rules,
 )
-from finops_lib.engine.dialect import duckdb_type_name, spark_type, to_spark
+from finops_lib.engine.dialect import duckdb_type_name, materialised, spark_type, to_spark
 from finops_lib.errors import FinopsError
 from finops_lib.spec import output_columns
 
@@ -156,6 +156,12 @@ class SparkEngine:
         out = None
         for stmt in to_spark(text, self.columns):
             used = {k: v for k, v in (params or {}).items() if f":{k}" in stmt}
+            cached = materialised(stmt)
+            if cached is not None:  # a CTE ``AS MATERIALIZED``: computed once, read as a leaf
+                view, query = cached
+                rows = self.spark.sql(query, args=used or None).localCheckpoint()
+                rows.createOrReplaceTempView(view)
+                continue
             out = self.spark.sql(stmt, args=used or None)
         if out is None:
             raise ValueError("no SQL statement")

@@ -207,6 +207,17 @@ final as (
             )
             else usage_amount_in_pricing_units
         end as cud_quantity,
+        -- ChargeDescription: sku.description, else the adjustment's description
+        coalesce(sku_description, adjustment_info_description, classified.service_description)
+            as charge_description,
+        -- ChargePeriod: usage_start_time / usage_end_time (UTC); without them the billing period
+        coalesce(usage_start_time, timezone('America/Los_Angeles', invoice_month_start))
+            as charge_period_start,
+        coalesce(usage_end_time, timezone('America/Los_Angeles', invoice_month_start + interval 1 month))
+            as charge_period_end,
+        -- the CUD credit's commitment id and name
+        case when cud is not null then coalesce(cud.id, cud.full_name, cud.name) end as cud_id,
+        case when cud is not null then coalesce(cud.full_name, cud.name, cud.id) end as cud_name,
         row_number() over (
             order by x_export_name, x_billing_period, x_source_file, x_source_row
         ) as row_id
@@ -233,8 +244,7 @@ mapped as (
         timezone('America/Los_Angeles', invoice_month_start) as BillingPeriodStart,
         charge_category as ChargeCategory,
         case when is_correction then 'Correction' end as ChargeClass,
-        -- ChargeDescription: sku.description, else the adjustment's description
-        coalesce(sku_description, adjustment_info_description, service_description) as ChargeDescription,
+        charge_description as ChargeDescription,
         -- ChargeFrequency: usage Usage-Based; CUD fees and tax monthly (Recurring); adjustments
         -- One-Time
         case
@@ -242,20 +252,15 @@ mapped as (
             when charge_category in ('Purchase', 'Tax') then 'Recurring'
             else 'One-Time'
         end as ChargeFrequency,
-        -- ChargePeriod: usage_start_time / usage_end_time (UTC); without them the billing period
-        coalesce(usage_end_time, timezone('America/Los_Angeles', invoice_month_start + interval 1 month))
-            as ChargePeriodEnd,
-        coalesce(usage_start_time, timezone('America/Los_Angeles', invoice_month_start))
-            as ChargePeriodStart,
+        charge_period_end as ChargePeriodEnd,
+        charge_period_start as ChargePeriodStart,
         -- Commitment discount (a CUD credit on the row): resource-based CUDs are Usage commitments,
         -- spend-based (dollar base) Spend commitments
         case when cud is not null then
             case when cud.type = 'COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE' then 'Spend' else 'Usage' end
         end as CommitmentDiscountCategory,
-        case when cud is not null then coalesce(cud.id, cud.full_name, cud.name) end
-            as CommitmentDiscountId,
-        case when cud is not null then coalesce(cud.full_name, cud.name, cud.id) end
-            as CommitmentDiscountName,
+        cud_id as CommitmentDiscountId,
+        cud_name as CommitmentDiscountName,
         case when cud is not null and charge_category = 'Usage' then 'Used' end
             as CommitmentDiscountStatus,
         case when cud is not null then
@@ -407,16 +412,42 @@ mapped as (
         -- helpers for the amortisation, dropped at the end
         row_id,
         is_cud_fee,
+        cud_category
+    from final
+),
+
+pool_rows as materialized (
+    -- the rows the commitment pools are made of (CUD fees) and applied to (CUD-covered usage),
+    -- with only what the pools read (Spark plans the pools' several reads of this narrow relation
+    -- instead of the whole mapping); fee_group_id: a fee row's pool, its first fee row
+    select
+        row_id,
+        is_cud_fee,
         is_cud_covered,
+        x_export_name,
+        invoice_yyyymm,
+        billing_account_id,
+        currency,
         cud_category,
         cud_region,
         cud_kind,
         cud_weight,
         cud_quantity,
-        invoice_yyyymm,
         usage_pricing_unit,
-        usage_amount_in_pricing_units
+        usage_amount_in_pricing_units,
+        cast(net_cost as decimal(38, 10)) as billed_cost,
+        charge_description,
+        charge_period_start,
+        charge_period_end,
+        cud_id,
+        cud_name,
+        case when is_cud_fee then min(row_id) over (
+            partition by
+                is_cud_fee, x_export_name, invoice_yyyymm, billing_account_id, currency,
+                cud_category, cud_region, cud_kind
+        ) end as fee_group_id
     from final
+    where is_cud_fee or is_cud_covered
 ),
 
 fee_groups as (
@@ -425,22 +456,22 @@ fee_groups as (
     -- CUD per region and resource type, a spend-based one per region, or every region when the fee
     -- is global). group_id = the pool's first fee row, which also carries its unused row.
     select
-        min(row_id) as group_id,
+        fee_group_id as group_id,
         x_export_name,
         invoice_yyyymm,
-        BillingAccountId,
-        BillingCurrency,
+        billing_account_id,
+        currency,
         cud_category,
         cud_region,
         cud_kind,
-        sum(BilledCost) as fee,
+        sum(billed_cost) as fee,
         sum(usage_amount_in_pricing_units) as committed_quantity,
         count(distinct usage_pricing_unit) as committed_units,
         min(usage_pricing_unit) as committed_unit,
-        min(ChargePeriodStart) as period_start,
-        max(ChargePeriodEnd) as period_end,
-        min(ChargeDescription) as fee_description
-    from mapped
+        min(charge_period_start) as period_start,
+        max(charge_period_end) as period_end,
+        min(charge_description) as fee_description
+    from pool_rows
     where is_cud_fee
     group by all
 ),
@@ -450,22 +481,22 @@ covered as (
     -- account, currency, and the pool's region and kind (NULL on the pool: any)
     select
         fee_groups.group_id,
-        mapped.row_id,
-        mapped.CommitmentDiscountId,
-        mapped.CommitmentDiscountName,
-        cast(mapped.cud_weight * 10000000000 as hugeint) as weight_units,
-        mapped.cud_quantity,
-        mapped.usage_pricing_unit
+        pool_rows.row_id,
+        pool_rows.cud_id,
+        pool_rows.cud_name,
+        cast(pool_rows.cud_weight * 10000000000 as hugeint) as weight_units,
+        pool_rows.cud_quantity,
+        pool_rows.usage_pricing_unit
     from fee_groups
-    inner join mapped
-        on mapped.is_cud_covered
-        and mapped.x_export_name is not distinct from fee_groups.x_export_name
-        and mapped.invoice_yyyymm is not distinct from fee_groups.invoice_yyyymm
-        and mapped.BillingAccountId is not distinct from fee_groups.BillingAccountId
-        and mapped.BillingCurrency is not distinct from fee_groups.BillingCurrency
-        and mapped.cud_category = fee_groups.cud_category
-        and (fee_groups.cud_region is null or mapped.cud_region = fee_groups.cud_region)
-        and (fee_groups.cud_kind is null or mapped.cud_kind = fee_groups.cud_kind)
+    inner join pool_rows
+        on pool_rows.is_cud_covered
+        and pool_rows.x_export_name is not distinct from fee_groups.x_export_name
+        and pool_rows.invoice_yyyymm is not distinct from fee_groups.invoice_yyyymm
+        and pool_rows.billing_account_id is not distinct from fee_groups.billing_account_id
+        and pool_rows.currency is not distinct from fee_groups.currency
+        and pool_rows.cud_category = fee_groups.cud_category
+        and (fee_groups.cud_region is null or pool_rows.cud_region = fee_groups.cud_region)
+        and (fee_groups.cud_kind is null or pool_rows.cud_kind = fee_groups.cud_kind)
 ),
 
 pool_use as (
@@ -480,9 +511,9 @@ pool_use as (
         count(distinct covered.usage_pricing_unit) filter (
             where covered.usage_pricing_unit is distinct from fee_groups.committed_unit
         ) as other_units,
-        count(distinct covered.CommitmentDiscountId) as ids,
-        min(covered.CommitmentDiscountId) as covered_id,
-        min(covered.CommitmentDiscountName) as covered_name
+        count(distinct covered.cud_id) as ids,
+        min(covered.cud_id) as covered_id,
+        min(covered.cud_name) as covered_name
     from fee_groups
     left join covered on fee_groups.group_id = covered.group_id
     group by all
@@ -505,7 +536,7 @@ pools as (
         -- the pool's CommitmentDiscountId: the id of the CUD credits it covered when they name one
         -- commitment, else one made of the pool's keys
         case when ids = 1 then covered_id else 'gcp-cud:' || concat_ws(
-            '/', BillingAccountId, coalesce(cud_region, 'global'), lower(cud_category), cud_kind
+            '/', billing_account_id, coalesce(cud_region, 'global'), lower(cud_category), cud_kind
         ) end as commitment_id,
         case when ids = 1 then coalesce(covered_name, covered_id) else fee_description end
             as commitment_name
@@ -548,45 +579,41 @@ shares as (
     group by row_id
 ),
 
+commitments as (
+    -- per pool row: a fee row's pool (its commitment, period and, on the pool's first fee row,
+    -- the unused part), a covered row's share of the fee in units of 1e-10
+    select
+        pool_rows.row_id,
+        fee_pool.commitment_id,
+        fee_pool.commitment_name,
+        fee_pool.period_start,
+        fee_pool.period_end,
+        cast(cast(fee_pool.fee_sign * (fee_pool.fee_units - fee_pool.used_units) as decimal(38, 0))
+            * cast(0.0000000001 as decimal(10, 10)) as decimal(38, 10)) as unused_amount,
+        coalesce(pool_rows.row_id = fee_pool.group_id and fee_pool.fee_units > fee_pool.used_units, false)
+            as has_unused,
+        shares.share_units
+    from pool_rows
+    left join pools as fee_pool on pool_rows.fee_group_id = fee_pool.group_id
+    left join shares on pool_rows.row_id = shares.row_id
+),
+
 amortised as (
     -- FOCUS commitment model (EffectiveCost): the fee row is the Purchase (BilledCost the fee,
     -- EffectiveCost 0), the covered usage carries its share of the fee in EffectiveCost, and the
     -- pool's first fee row is doubled into an Unused row holding the unused part
     select
         mapped.*,
-        pools.commitment_id,
-        pools.commitment_name,
-        pools.period_start,
-        pools.period_end,
-        cast(cast(pools.fee_sign * (pools.fee_units - pools.used_units) as decimal(38, 0))
-            * cast(0.0000000001 as decimal(10, 10)) as decimal(38, 10)) as unused_amount,
-        cast(coalesce(cast(shares.share_units as decimal(38, 0)), 0)
+        commitments.commitment_id,
+        commitments.commitment_name,
+        commitments.period_start,
+        commitments.period_end,
+        commitments.unused_amount,
+        cast(coalesce(cast(commitments.share_units as decimal(38, 0)), 0)
             * cast(0.0000000001 as decimal(10, 10)) as decimal(38, 10)) as fee_share,
-        unnest(case when pools.group_id is not null and pools.fee_units > pools.used_units
-            then [false, true] else [false] end) as is_unused
+        unnest(case when commitments.has_unused then [false, true] else [false] end) as is_unused
     from mapped
-    left join shares on mapped.row_id = shares.row_id
-    left join pools on mapped.row_id = pools.group_id
-),
-
-with_ids as (
-    -- every fee row of a pool names the pool's commitment
-    select
-        amortised.* replace (
-            coalesce(amortised.commitment_id, fee_pool.commitment_id) as commitment_id,
-            coalesce(amortised.commitment_name, fee_pool.commitment_name) as commitment_name
-        )
-    from amortised
-    left join fee_groups as fee_key
-        on amortised.is_cud_fee
-        and amortised.x_export_name is not distinct from fee_key.x_export_name
-        and amortised.invoice_yyyymm is not distinct from fee_key.invoice_yyyymm
-        and amortised.BillingAccountId is not distinct from fee_key.BillingAccountId
-        and amortised.BillingCurrency is not distinct from fee_key.BillingCurrency
-        and amortised.cud_category is not distinct from fee_key.cud_category
-        and amortised.cud_region is not distinct from fee_key.cud_region
-        and amortised.cud_kind is not distinct from fee_key.cud_kind
-    left join pools as fee_pool on fee_key.group_id = fee_pool.group_id
+    left join commitments on mapped.row_id = commitments.row_id
 ),
 
 final_rows as (
@@ -640,13 +667,12 @@ final_rows as (
             case when is_unused then null else PricingUnit end as PricingUnit,
             case when is_unused then 'unused_commitment' else x_row_kind end as x_row_kind
         )
-    from with_ids
+    from amortised
 )
 
 select
     * exclude (
-        row_id, is_cud_fee, is_cud_covered, cud_category, cud_region, cud_kind, cud_weight,
-        cud_quantity, invoice_yyyymm, usage_pricing_unit, usage_amount_in_pricing_units,
-        commitment_id, commitment_name, period_start, period_end, unused_amount, fee_share, is_unused
+        row_id, is_cud_fee, cud_category, commitment_id, commitment_name, period_start, period_end,
+        unused_amount, fee_share, is_unused
     )
 from final_rows
