@@ -79,6 +79,12 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "spark_master": (str, "local[2]"),
         # where Spark writes its tables (raw, FOCUS, marts as Parquet); default <publish_dir>/spark
         "warehouse_path": (str, ""),
+        # the Spark driver's heap, e.g. "8g" (in local mode the driver runs the tasks too; Spark's
+        # default 1g does not hold a 10M-row month); empty: Spark's default
+        "spark_driver_memory": (str, ""),
+        # more JVM options for the driver and executors (e.g. -XX:TieredStopAtLevel=1 for
+        # short-lived sessions: less JIT work, slower long jobs)
+        "spark_java_options": (str, ""),
     },
 }
 

@@ -65,10 +65,18 @@ SOURCE_TOTALS_COLUMNS = (
 )
 
 
-def session(master: str, warehouse: Path, app: str = "open-finops") -> SparkSession:
+def session(
+    master: str,
+    warehouse: Path,
+    app: str = "open-finops",
+    driver_memory: str = "",
+    java_options: str = "",
+) -> SparkSession:
     """A Spark session for ``master`` (``local[N]``, ``spark://...``; ``sc://...`` is Spark
     Connect) with the session in UTC, no UI, the driver on loopback for a local master, and its
-    tables under ``warehouse``.
+    tables under ``warehouse``. ``driver_memory`` (``8g``) and ``java_options`` (appended to
+    :data:`JVM_OPTIONS`) apply to a JVM this process starts: not to Spark Connect, nor to a
+    session already running in the process.
 
     Raises:
         FinopsError: no Java runtime (Spark needs a JDK 17+).
@@ -93,6 +101,7 @@ def session(master: str, warehouse: Path, app: str = "open-finops") -> SparkSess
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # managed tables (staging lookups, FOCUS, marts) are rebuilt by every run: the session catalog
     # is in memory, so what an earlier session left there would block the names
+    jvm = f"{JVM_OPTIONS} {java_options}".strip()
     tables = (warehouse / "tables").resolve()
     shutil.rmtree(tables, ignore_errors=True)
     builder = (
@@ -110,9 +119,11 @@ def session(master: str, warehouse: Path, app: str = "open-finops") -> SparkSess
         .config("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
         # the JIT may compile generated methods over HotSpot's 8 KB default: the AWS mapping's row
         # method is 18.9 KB and otherwise runs interpreted, 2x the CPU (docs/SCALE.md)
-        .config("spark.driver.extraJavaOptions", f"{JVM_OPTIONS} -Dlog4j2.level=ERROR")
-        .config("spark.executor.extraJavaOptions", JVM_OPTIONS)
+        .config("spark.driver.extraJavaOptions", f"{jvm} -Dlog4j2.level=ERROR")
+        .config("spark.executor.extraJavaOptions", jvm)
     )
+    if driver_memory:
+        builder = builder.config("spark.driver.memory", driver_memory)
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"

@@ -169,7 +169,15 @@ def import_all(
     selected = select_exports(settings, providers, exports)
     result = SparkImport()
     raw_dir = engine.warehouse_path / "raw"
-    loader = SparkLoader(raw_dir, lambda: session(engine.spark_master, engine.warehouse_path))
+    loader = SparkLoader(
+        raw_dir,
+        lambda: session(
+            engine.spark_master,
+            engine.warehouse_path,
+            driver_memory=engine.spark_driver_memory,
+            java_options=engine.spark_java_options,
+        ),
+    )
     con = db.connect_writer(settings)
     try:
         try:

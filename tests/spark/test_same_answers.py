@@ -130,13 +130,13 @@ def duck(warehouse: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def engine(warehouse: Path):  # type: ignore[no-untyped-def]
+def engine(warehouse: Path, java_options: str):  # type: ignore[no-untyped-def]
     """A local Spark session with the raw Parquet files as its raw tables, built."""
     from finops_lib.engine.spark import SparkEngine, session
 
     os.environ["TZ"] = "UTC"
     time.tzset()
-    spark = session("local[2]", warehouse / "spark")
+    spark = session("local[2]", warehouse / "spark", java_options=java_options)
     eng = SparkEngine(spark)
     for path in sorted((warehouse / "raw").glob("raw_*.parquet")):
         eng.register_parquet(path.stem, path)

@@ -141,7 +141,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], s
                 p.wait()
 
 
-def _env(root: Path, kind: str, master: str) -> dict[str, str]:
+def _env(root: Path, kind: str, master: str, java_options: str) -> dict[str, str]:
     return {
         "OPEN_FINOPS_CONFIG": str(root / "finops.toml"),
         "OPEN_FINOPS_DATABASE": str(root / kind / "finops.duckdb"),
@@ -150,6 +150,9 @@ def _env(root: Path, kind: str, master: str) -> dict[str, str]:
         "OPEN_FINOPS_ENGINE_KIND": kind,
         "OPEN_FINOPS_ENGINE_SPARK_MASTER": master,
         "OPEN_FINOPS_ENGINE_WAREHOUSE_PATH": str(root / kind / "spark"),
+        # the driver's heap and JVM options through the settings (tests/spark/conftest.py)
+        "OPEN_FINOPS_ENGINE_SPARK_DRIVER_MEMORY": "1g",
+        "OPEN_FINOPS_ENGINE_SPARK_JAVA_OPTIONS": java_options,
     }
 
 
@@ -162,7 +165,9 @@ def _finops(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory, cluster: Callable[[], str]) -> Path:
+def imported(
+    tmp_path_factory: pytest.TempPathFactory, cluster: Callable[[], str], java_options: str
+) -> Path:
     """The same deliveries imported and exported (FOCUS 1.2) on DuckDB and on Spark, each into
     its own warehouse under ``<root>/<kind>``; DuckDB's first, while the cluster starts."""
     from finops_lib.demo import generate_aws
@@ -185,7 +190,8 @@ def imported(tmp_path_factory: pytest.TempPathFactory, cluster: Callable[[], str
     ]
     (root / "finops.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for kind in ("duckdb", "spark"):
-        env = _env(root, kind, cluster() if kind == "spark" else "local[2]")  # DuckDB: unused
+        master = cluster() if kind == "spark" else "local[2]"  # DuckDB: unused
+        env = _env(root, kind, master, java_options)
         _finops(env, "import")
         if kind == "spark":  # exactly once: nothing new, no Spark job
             assert "loaded 0 period(s)" in _finops(env, "import")

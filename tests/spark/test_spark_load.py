@@ -151,10 +151,10 @@ def _csv(costs: list[str]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def spark(tmp_path_factory: pytest.TempPathFactory, java_options: str) -> Iterator:
     from finops_lib.engine.spark import session
 
-    s = session("local[2]", tmp_path_factory.mktemp("spark_load_wh"))
+    s = session("local[2]", tmp_path_factory.mktemp("spark_load_wh"), java_options=java_options)
     yield s
     s.stop()
 
