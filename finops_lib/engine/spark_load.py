@@ -160,7 +160,9 @@ def write_duckdb_scopes(
     """Replace the lake's partitions of ``scopes`` (every scope when None) with the rows the
     warehouse's raw tables hold for them (one Parquet file per partition); files written.
 
-    A scope with no rows in a table has its partition there removed (its rows are elsewhere)."""
+    Each partition is written beside the old one and swapped in (:func:`swap_partition`): a
+    failure leaves the old partition as it was. A scope with no rows in a table has its partition
+    there removed (its rows are elsewhere)."""
     wanted = None if scopes is None else list(scopes)
     written = 0
     for table in _raw_tables(con):
@@ -184,6 +186,7 @@ def write_duckdb_scopes(
         for scope in todo:
             folder = partition_dir(raw_dir, table, cols, scope)
             tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
+            aside = tmp.with_suffix(".old")
             tmp.mkdir(parents=True)
             try:
                 row = con.execute(
@@ -191,12 +194,15 @@ def write_duckdb_scopes(
                     {f"v{i}": v for i, v in enumerate(scope)}
                     | {"path": str(tmp / "part-duckdb.parquet")},
                 ).fetchone()
-                shutil.rmtree(folder, ignore_errors=True)
                 if row and row[0]:
-                    tmp.rename(folder)
+                    with swap_partition(folder, tmp, aside):
+                        pass
                     written += 1
+                else:
+                    shutil.rmtree(folder, ignore_errors=True)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(aside, ignore_errors=True)
     return written
 
 
@@ -314,7 +320,16 @@ class SparkLoader:
         reader = sources.spark_reader(export, delivery)
         if reader is None:
             rows = load_delivery(con, source, export, delivery, fetched)
-            write_duckdb_scopes(con, self.raw_dir, [scope])
+            try:
+                write_duckdb_scopes(con, self.raw_dir, [scope])
+            except (OSError, duckdb.Error) as exc:
+                # the load is recorded in DuckDB; the lake keeps the period's previous partition
+                raise FinopsError(
+                    f"{delivery.export} {delivery.period}: loaded into the warehouse but not copied"
+                    f" into the Spark lake ({_reason(exc)}); the lake keeps its previous rows",
+                    hint=f"fix the cause (disk space, permissions), then re-run `finops import"
+                    f" --export {export.name} --period {delivery.period} --force`",
+                ) from None
             self.duckdb_scopes.append(scope)
         else:
             rows = self.load(con, source, reader, delivery, fetched)
