@@ -218,9 +218,12 @@ final as (
         -- the CUD credit's commitment id and name
         case when cud is not null then coalesce(cud.id, cud.full_name, cud.name) end as cud_id,
         case when cud is not null then coalesce(cud.full_name, cud.name, cud.id) end as cud_name,
-        row_number() over (
-            order by x_export_name, x_billing_period, x_source_file, x_source_row
-        ) as row_id
+        -- the row's key, ordered as (export, period, file, row): the pools' first fee row and
+        -- their tie-break. Text, not row_number() over all rows: that window sorts every wide row
+        -- in one partition (most of this file's time on DuckDB, one task on Spark)
+        coalesce(x_export_name, '') || chr(31) || coalesce(x_billing_period, '') || chr(31)
+            || coalesce(x_source_file, '') || chr(31)
+            || lpad(cast(coalesce(x_source_row, 0) as varchar), 19, '0') as row_id
     from classified
     left join services on classified.service_description = services.service_description
     left join units as consumed on classified.usage_unit = consumed.unit
