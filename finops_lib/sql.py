@@ -19,11 +19,17 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def safe_ident(name: str) -> str:
-    """Validate a name we generate (schema, table) against a strict pattern, then quote it."""
+def safe_name(name: str) -> str:
+    """A name we generate (schema, table, view), validated against a strict pattern and returned
+    as it is: for an engine that quotes differently, a folder, or an API that takes a name."""
     if not _IDENT.match(name):
         raise ValueError(f"not a safe identifier: {name!r}")
-    return quote_ident(name)
+    return name
+
+
+def safe_ident(name: str) -> str:
+    """Validate a name we generate (schema, table) against a strict pattern, then quote it."""
+    return quote_ident(safe_name(name))
 
 
 @cache

@@ -40,6 +40,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from finops_lib.sql import safe_name
+
 _BACKREF = re.compile(r"\\(\d)")
 _LITERAL_LETTERS = re.compile(r"(%.)|([A-Za-z]+)")
 _BY_NAME = re.compile(r"union\s+all\s+by\s+name", re.I)
@@ -453,7 +455,7 @@ def _materialised(tree: exp.Expr, digest: str) -> list[str]:
             cte.set("this", body)
             kept.append(cte)
             continue
-        view = _name_ok(f"{cte.alias}_{digest}")
+        view = safe_name(f"{cte.alias}_{digest}")
         if kept:
             body.set("with_", exp.With(expressions=[c.copy() for c in kept]))
         out.append(f"CACHE TABLE {view} AS {body.sql(dialect='spark')}")
@@ -476,12 +478,6 @@ def materialised(statement: str) -> tuple[str, str] | None:
     """``(view, query)`` when a rendered statement is a fix-up 6 ``CACHE TABLE view AS query``."""
     found = _CACHE_AS.fullmatch(statement)
     return (found.group(1), found.group(2)) if found else None
-
-
-def _name_ok(name: str) -> str:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ValueError(f"not a safe view name: {name!r}")
-    return name
 
 
 def _guard(node: exp.Expr, columns: Callable[[str], list[str]]) -> exp.Expr:

@@ -449,7 +449,6 @@ class SparkEngine:
         return self.run("reconcile/compare")
 
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOCAL = re.compile(r"^local\[(\d+)")
 
 
@@ -467,9 +466,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _name(name: str) -> str:
     """A name we generate (table, view), validated rather than quoted."""
-    if not _NAME.match(name):
-        raise ValueError(f"not a safe identifier: {name!r}")
-    return name
+    return sql.safe_name(name)
 
 
 def _ident(name: str) -> str:

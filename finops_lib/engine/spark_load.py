@@ -92,14 +92,9 @@ WRITE_SETTINGS = (("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
 _ESCAPED = frozenset([chr(c) for c in range(1, 32)] + list("\"#%'*/:=?[\\]^{\x7f"))
 
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 def _name(name: str) -> str:
     """A schema or table name, validated (it becomes a folder name and a Spark identifier)."""
-    if not _NAME.match(name):
-        raise ValueError(f"not a safe identifier: {name!r}")
-    return name
+    return sql.safe_name(name)
 
 
 def escape_value(value: str) -> str:
