@@ -3,8 +3,8 @@
 ``[engine] kind`` picks the engine (``OPEN_FINOPS_ENGINE_KIND``); ``spark_master`` is where Spark
 runs (``local[N]``, ``spark://host:7077`` or a Spark Connect ``sc://`` URL) and ``warehouse_path``
 where it keeps its tables (default ``<publish_dir>/spark``); ``spark_driver_memory`` and
-``spark_java_options`` size and tune the JVMs Spark starts (not for ``sc://``). DuckDB needs nothing from here: the
-rest of the code base is its engine. For Spark, :mod:`finops_lib.engine.dialect` renders each
+``spark_java_options`` size and tune the JVMs Spark starts (not for ``sc://``). DuckDB needs
+nothing from here: the rest of the code base is its engine. For Spark, :mod:`finops_lib.engine.dialect` renders each
 stored query with sqlglot plus a short list of fix-ups, :mod:`finops_lib.engine.spark` runs
 staging, the FOCUS mappings, the marts, the conformance checks and reconciliation on a Spark
 session, and :mod:`finops_lib.engine.spark_import` loads deliveries and publishes the Parquet

@@ -235,7 +235,7 @@ class SparkEngine:
             with path.open(newline="", encoding="utf-8") as fh:
                 header = next(csv.reader(fh))
             schema = StructType([StructField(c, StringType()) for c in header])
-            relation = "staging." + _name("lookup_" + path.stem)
+            relation = "staging." + sql.safe_name("lookup_" + path.stem)
             self.spark.sql(f"drop table if exists {relation}")
             self.spark.catalog.createTable(
                 relation, path=str(path), source="csv", schema=schema, header="true"
@@ -248,7 +248,7 @@ class SparkEngine:
         self.load_lookups()
         made = []
         for name in sql.names("staging"):
-            view = "staging." + _name(name.rsplit("/", 1)[1])
+            view = "staging." + sql.safe_name(name.rsplit("/", 1)[1])
             if self.ready(name):
                 (stmt,) = to_spark(
                     f"create or replace view {view} as\n{sql.load(name)}", self.columns
@@ -464,11 +464,6 @@ def _first_line(exc: BaseException) -> str:
     return next((line.strip() for line in str(exc).splitlines() if line.strip()), repr(exc))
 
 
-def _name(name: str) -> str:
-    """A name we generate (table, view), validated rather than quoted."""
-    return sql.safe_name(name)
-
-
 def _ident(name: str) -> str:
     """One identifier quoted for Spark SQL."""
-    return "`" + _name(name) + "`"
+    return "`" + sql.safe_name(name) + "`"

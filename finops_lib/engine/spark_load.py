@@ -92,11 +92,6 @@ WRITE_SETTINGS = (("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
 _ESCAPED = frozenset([chr(c) for c in range(1, 32)] + list("\"#%'*/:=?[\\]^{\x7f"))
 
 
-def _name(name: str) -> str:
-    """A schema or table name, validated (it becomes a folder name and a Spark identifier)."""
-    return sql.safe_name(name)
-
-
 def escape_value(value: str) -> str:
     """A partition value as Spark writes it in a folder name (``a:b`` -> ``a%3Ab``)."""
     return "".join(f"%{ord(c):02X}" if c in _ESCAPED else c for c in value)
@@ -105,7 +100,7 @@ def escape_value(value: str) -> str:
 def table_dir(raw_dir: Path, table: str) -> Path:
     """The folder of raw table ``schema.table`` in the lake."""
     schema, _, name = table.partition(".")
-    return raw_dir / f"{_name(schema)}__{_name(name)}"
+    return raw_dir / f"{sql.safe_name(schema)}__{sql.safe_name(name)}"
 
 
 def partition_dir(raw_dir: Path, table: str, columns: Iterable[str], scope: Scope) -> Path:
@@ -224,7 +219,7 @@ def register_raw(spark: SparkSession, raw_dir: Path, table: str | None = None) -
     done = []
     for folder in sorted(p for p in raw_dir.iterdir() if p.is_dir() and p.name[0] not in "._"):
         schema, _, name = folder.name.partition("__")
-        relation = f"{_name(schema)}.{_name(name)}"
+        relation = f"{sql.safe_name(schema)}.{sql.safe_name(name)}"
         if (table is not None and relation != table) or not any(folder.rglob("*.parquet")):
             continue
         spark.sql(f"create database if not exists {schema}")

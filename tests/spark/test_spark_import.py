@@ -74,7 +74,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], s
     env["SPARK_DAEMON_MEMORY"] = "256m"
     # the master and the workers only schedule: the JIT's client compiler alone (no C2 threads
     # warming up for a long life) and the serial collector cost less CPU on a shared 2-core
-    # box; the executors and the driver keep the JVM's defaults, as in production
+    # box; the driver and executors get their options through [engine] spark_java_options
     env["SPARK_DAEMON_JAVA_OPTS"] = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
     port, ui = _free_port(), _free_port()
     master = f"spark://127.0.0.1:{port}"
