@@ -34,7 +34,7 @@ from typing import Any
 
 import duckdb
 
-from finops_lib import allocation, db, sql
+from finops_lib import allocation, db, focus_store, sql
 from finops_lib.errors import FinopsError
 from finops_lib.spec import output_columns
 
@@ -75,14 +75,17 @@ def _columns_ddl() -> str:
     return ",\n  ".join(f"{sql.quote_ident(n)} {t}" for n, t in output_columns())
 
 
-def ensure_focus_table(con: duckdb.DuckDBPyConnection) -> bool:
-    """Create ``focus.cost_and_usage`` (typed, empty) if absent or of another column set.
+def ensure_focus_table(con: duckdb.DuckDBPyConnection, store: Path | None = None) -> bool:
+    """Create ``focus.cost_and_usage`` (typed, empty) if absent or of another column set; with a
+    ``store`` folder, a view over the Parquet files of :mod:`finops_lib.focus_store` instead.
 
     Returns:
         True when the table was (re)created, so every row must be rebuilt.
     """
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {sql.safe_ident(schema)}")
+    if store is not None:
+        return focus_store.prepare(con, store)
     wanted = [(n, t) for n, t in output_columns()]
     have = con.execute(
         "select column_name, data_type from information_schema.columns "
@@ -198,18 +201,27 @@ def _mapped(con: duckdb.DuckDBPyConnection, name: str, wanted: list[str]) -> lis
 
 
 def replace_focus(
-    con: duckdb.DuckDBPyConnection, changed: Changed | None, result: BuildResult
-) -> None:
+    con: duckdb.DuckDBPyConnection,
+    changed: Changed | None,
+    result: BuildResult,
+    store: Path | None = None,
+) -> list[focus_store.Written]:
     """Delete + insert the affected rows of ``focus.cost_and_usage``, in the caller's transaction
-    (the build's, with the marts).
+    (the build's, with the marts); with a ``store``, write them as new Parquet files and list
+    those instead of the replaced scopes' files (:mod:`finops_lib.focus_store`).
 
     The scope is a plain filter on the x_ identity columns with the keys bound as a list, so DuckDB
     pushes it down to the raw scan: rebuilding one period does not map every period.
+
+    Returns:
+        The files written (a store only): the caller removes them if its transaction fails.
     """
     where = "true" if changed is None else SCOPE_FILTER
     params = {} if changed is None else scope_params(changed)
     names = sql.names("focus/sources")
     wanted = [n for n, _ in output_columns()]
+    if store is not None:
+        return _write_focus(con, changed, result, store, names, wanted)
     count = f"select count(*) from {FOCUS_TABLE} where {where}"  # noqa: S608 - fixed filter text
     row = con.execute(count, params).fetchone()
     result.rows_deleted = int(row[0]) if row else 0
@@ -233,6 +245,48 @@ def replace_focus(
         result.sources_run.append(name)
     row = con.execute(count, params).fetchone()
     result.rows_inserted = int(row[0]) if row else 0
+    return []
+
+
+def _write_focus(
+    con: duckdb.DuckDBPyConnection,
+    changed: Changed | None,
+    result: BuildResult,
+    store: Path,
+    names: list[str],
+    wanted: list[str],
+) -> list[focus_store.Written]:
+    """:func:`replace_focus` into the store: each mapping's rows of the changed scopes written once,
+    as Parquet (no DuckDB table insert, and the same files are what is published)."""
+    where = "true" if changed is None else SCOPE_FILTER
+    params = {} if changed is None else scope_params(changed)
+    keys = None if changed is None else set(changed)
+    result.rows_deleted = sum(
+        n for scope, _, n in focus_store.files(con) if keys is None or scope in keys
+    )
+    written: list[focus_store.Written] = []
+    try:
+        for name in names:
+            if not _ready(con, name):
+                result.sources_skipped.append(name)
+                continue
+            cols = ", ".join(sql.quote_ident(n) for n in _mapped(con, name, wanted))
+            query = f"select {cols} from (\n{sql.load(name)}\n) as src where {where}"  # noqa: S608
+            try:
+                written += focus_store.write(con, store, query, params)
+            except duckdb.Error as exc:
+                raise FinopsError(
+                    f"FOCUS mapping queries/{name}.sql failed: {exc}",
+                    hint="this is a bug in the mapping or an unexpected raw column type",
+                ) from None
+            result.sources_run.append(name)
+        focus_store.retire(con, None if changed is None else list(changed))
+        focus_store.add(con, written)
+    except BaseException:
+        focus_store.discard(written)
+        raise
+    result.rows_inserted = sum(n for _, _, n in written)
+    return written
 
 
 _MART = re.compile(r"create\s+or\s+replace\s+table\s+marts\.([A-Za-z_][A-Za-z0-9_]*)\s+as\b", re.I)
@@ -387,6 +441,7 @@ def build(
     *,
     changed: Changed | None = None,
     trees: Mapping[str, dict[str, Any]] | None = None,
+    store: Path | None = None,
 ) -> BuildResult:
     """(Re)build staging, ``focus.cost_and_usage``, the marts and ``marts.cost_allocation``.
 
@@ -396,6 +451,9 @@ def build(
         trees: the config trees in effect (``{"allocation": settings.tree("allocation"),
             "budgets": ...}``), recorded in ``meta.config_trees``; ``None`` keeps the recorded
             ones (a build without settings allocates as the last one did).
+        store: the FOCUS store folder (:func:`finops_lib.focus_store.folder`): FOCUS rows are
+            written there as Parquet; ``None``: the one the warehouse already uses, if any, else
+            ``focus.cost_and_usage`` is a DuckDB table.
 
     Returns:
         A :class:`BuildResult` with rows deleted/inserted and what ran.
@@ -413,23 +471,28 @@ def build(
     same_rules = allocation.tree_json(in_effect.get("allocation") or {}) == allocation.tree_json(
         recorded.get("allocation") or {}
     )
-    if ensure_focus_table(con):
-        changed = None
-    result.full = changed is None
+    store = store or focus_store.recorded_folder(con)
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {sql.safe_ident(schema)}")
     result.staging_views = create_staging(con)
-    periods = None if changed is None else sorted({c[2] for c in changed})
     # FOCUS rows carry their source position (x_source_file, x_source_row) and the marts are
     # grouped, so the inserts need not keep row order: DuckDB then writes them on every thread
     # (the 2M-row FOCUS insert took 51 s instead of 89 s of wall time, the same CPU time)
     setting = con.execute("select current_setting('preserve_insertion_order')").fetchone()
     con.execute("set preserve_insertion_order = false")
     con.execute("begin transaction")  # build's own: call it after the load's commit
-    try:  # FOCUS and the marts change together
-        replace_focus(con, changed, result)
+    written: list[focus_store.Written] = []
+    try:  # the FOCUS table (or store), its rows and the marts change together
+        if ensure_focus_table(con, store):
+            changed = None
+        result.full = changed is None
+        periods = None if changed is None else sorted({c[2] for c in changed})
+        written = replace_focus(con, changed, result, store)
         result.marts = rebuild_marts(con, periods, result.whole_tables)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
+        focus_store.discard(written)
         raise
     finally:
         con.execute(

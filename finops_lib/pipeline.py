@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from finops_lib import allocation, db, sources, sql, state
+from finops_lib import allocation, db, focus_store, sources, sql, state
 from finops_lib.build import RECORDED_TREES, BuildResult, build
 from finops_lib.config import Settings
 from finops_lib.errors import ConfigError, InputError
@@ -269,7 +269,12 @@ def finish(
         say(f"building {len(result.unbuilt)} period(s) an earlier import left unbuilt")
     if result.to_build:
         say("building FOCUS tables")
-        result.build = build(con, changed=result.to_build, trees=config_trees(settings))
+        result.build = build(
+            con,
+            changed=result.to_build,
+            trees=config_trees(settings),
+            store=focus_store.folder(settings),
+        )
     if result.build is not None:
         say("publishing the snapshot")
         changed = None if result.build.full else result.to_build
@@ -344,7 +349,7 @@ def rebuild(settings: Settings, *, con: duckdb.DuckDBPyConnection | None = None)
     con = con or db.connect_writer(settings)
     try:
         ensure_tables(con)
-        return build(con, trees=config_trees(settings))
+        return build(con, trees=config_trees(settings), store=focus_store.folder(settings))
     finally:
         if own:
             con.close()

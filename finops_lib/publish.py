@@ -22,7 +22,6 @@ columns changed, a different warehouse), everything is published.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from finops_lib import db, sql
+from finops_lib import db, focus_store, sql
 from finops_lib.build import (
     FOCUS_TABLE,
     SCOPE_FILTER,
@@ -45,6 +44,7 @@ from finops_lib.build import (
 )
 from finops_lib.config import Settings
 from finops_lib.errors import FinopsError
+from finops_lib.focus_store import scope_file
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +145,17 @@ def publish(
                 tables = _file_copy(con, tmp_name)
             if tables is None:
                 _remove(tmp_name)
-                tables = _attached(con, tmp_name, lambda: _copy(con, source="", target=_SNAP + "."))
+                tables = _attached(con, tmp_name, lambda: _copy_with_view(con))
         else:
             tables = _copy_from_path(Path(con_or_path), tmp_name)
         _swap(tmp_name, target, spare)
         _write_parquet(
             target, tables, parquet_dir(settings), scopes, _memory_limit(settings), whole
         )
+        if isinstance(con_or_path, duckdb.DuckDBPyConnection) and focus_store.in_use(con_or_path):
+            store = focus_store.recorded_folder(con_or_path)
+            if store is not None:  # files replaced over a day ago, no reader needs them
+                focus_store.sweep(con_or_path, store)
     finally:
         _remove(tmp_name)
     log.info(
@@ -216,7 +220,7 @@ def _copy_is_cheaper(con: duckdb.DuckDBPyConnection, changed: Changed) -> bool:
     re-encode, a sequential copy wins; above it (years of history) patching does, so a publish
     never costs more than the cheaper of the two (bounded by the month, not the history)."""
     path = _warehouse_file(con)
-    if path is None:
+    if path is None or focus_store.in_use(con):  # FOCUS in the store: a patch copies no FOCUS row
         return False
     focus = _name(*FOCUS_TABLE.split("."))
     row = con.execute(
@@ -291,6 +295,8 @@ def _strip(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> lis
         want = con.execute(f"select count(*) from {name}").fetchone()  # noqa: S608
         if got != want:
             raise duckdb.InvalidInputException(f"the file copy's {schema}.{table} differs")
+    if focus_store.in_use(con):
+        focus_store.create_view(con, _SNAP + ".")
     return tables
 
 
@@ -304,6 +310,8 @@ def _copy_from_path(source: Path, tmp_name: str) -> list[tuple[str, str]]:
         con.execute("set preserve_insertion_order = false")
         con.execute(f"attach {_path_literal(str(source))} as {_SRC} (read_only)")
         tables = _copy(con, source=_SRC + ".", target="")
+        if focus_store.in_use(con, _SRC + "."):
+            focus_store.create_view(con)
         con.execute(f"detach {_SRC}")
     finally:
         con.close()
@@ -334,6 +342,14 @@ def _copy(con: duckdb.DuckDBPyConnection, *, source: str, target: str) -> list[t
         name = _name(schema, table)
         # identifiers only, each through sql.safe_ident
         con.execute(f"create table {target}{name} as select * from {source}{name}")  # noqa: S608
+    return tables
+
+
+def _copy_with_view(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """:func:`_copy` of the warehouse into the snapshot, with the FOCUS store's view."""
+    tables = _copy(con, source="", target=_SNAP + ".")
+    if focus_store.in_use(con):
+        focus_store.create_view(con, _SNAP + ".")
     return tables
 
 
@@ -517,22 +533,28 @@ def _update(con: duckdb.DuckDBPyConnection, changed: Changed) -> list[tuple[str,
     tables = _tables(con, None)
     focus = _name(*FOCUS_TABLE.split("."))
     params = scope_params(scopes)
-    share = con.execute(
-        f"select count(*) filter (where {SCOPE_FILTER}), count(*) from {focus}",  # noqa: S608
-        params,
-    ).fetchone()
-    if share and 2 * share[0] > share[1]:
-        return None  # most rows changed: a fresh copy is cheaper than deleting and inserting
+    # FOCUS in the store: the snapshot's view and file list are replaced, no row is copied
+    stored = focus_store.in_use(con)
+    if stored != focus_store.in_use(con, _SNAP + "."):
+        return None
+    if not stored:
+        share = con.execute(
+            f"select count(*) filter (where {SCOPE_FILTER}), count(*) from {focus}",  # noqa: S608
+            params,
+        ).fetchone()
+        if share and 2 * share[0] > share[1]:
+            return None  # most rows changed: a fresh copy is cheaper than deleting and inserting
     periods = sorted({c[2] for c in scopes})
     per_period = period_tables()
-    checked = [focus]
+    checked = [] if stored else [focus]
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {_SNAP}.{focus} where {SCOPE_FILTER}", params)  # noqa: S608
-        con.execute(
-            f"insert into {_SNAP}.{focus} select * from {focus} where {SCOPE_FILTER}",  # noqa: S608
-            params,
-        )
+        if not stored:
+            con.execute(f"delete from {_SNAP}.{focus} where {SCOPE_FILTER}", params)  # noqa: S608
+            con.execute(
+                f"insert into {_SNAP}.{focus} select * from {focus} where {SCOPE_FILTER}",  # noqa: S608
+                params,
+            )
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists {_SNAP}.{sql.safe_ident(schema)}")
         for schema, table in tables:
@@ -557,6 +579,8 @@ def _update(con: duckdb.DuckDBPyConnection, changed: Changed) -> list[tuple[str,
                 con.execute(f"create or replace table {_SNAP}.{name} as select * from {name}")  # noqa: S608
         for schema, table in set(_tables(con, snap_catalog)) - set(tables):
             con.execute(f"drop table {_SNAP}.{_name(schema, table)}")
+        if stored:
+            focus_store.create_view(con, _SNAP + ".")
         for name in checked:
             got = con.execute(f"select count(*) from {_SNAP}.{name}").fetchone()  # noqa: S608
             want = con.execute(f"select count(*) from {name}").fetchone()  # noqa: S608
@@ -575,15 +599,6 @@ def _path_literal(path: str) -> str:
     if "'" in path or "\x00" in path:
         raise ValueError(f"unexpected character in snapshot path {path!r}")
     return "'" + path + "'"
-
-
-def scope_file(scope: tuple[str, ...]) -> str:
-    """The Parquet file name of one ``(provider, export, period)`` scope: readable, and unique by
-    its digest (export names may hold any character)."""
-    text = "-".join("" if v is None else str(v) for v in scope)
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_.")[:80]
-    digest = hashlib.sha1("\x1f".join(map(str, scope)).encode()).hexdigest()[:10]  # noqa: S324 - a name
-    return f"{slug}-{digest}.parquet"
 
 
 def _copy_to(
@@ -644,8 +659,45 @@ def _write_parquet(
                 _copy_to(con, f"select * from {src}", {}, folder / "data.parquet")  # noqa: S608
             legacy = out / f"{schema}__{table}.parquet"  # the layout before folders
             legacy.unlink(missing_ok=True)
+        if focus_store.in_use(con):
+            folder = out / "focus__cost_and_usage"
+            folder.mkdir(exist_ok=True)
+            _link_store(con, folder)
+            (out / "focus__cost_and_usage.parquet").unlink(missing_ok=True)
     finally:
         con.close()
+
+
+def _link_store(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """The published FOCUS folder (what Metabase reads, ``<folder>/*.parquet``) as hard links to
+    the store's current files (a copy where links cannot be made), one name per scope replaced
+    in place; names of scopes no longer there are removed, then the schema file is written."""
+    names: dict[str, str] = {}
+    for scope, path, _ in focus_store.files(con):
+        name = scope_file(scope)
+        n = 1
+        while name in names:  # two files of one scope (e.g. two mappings of one Azure dataset)
+            n += 1
+            name = scope_file(scope).replace(".parquet", f"-{n}.parquet")
+        names[name] = path
+    for name, path in names.items():
+        final = folder / name
+        try:
+            if os.path.samefile(final, path):
+                continue
+        except OSError:
+            pass
+        tmp = folder / (name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(path, tmp)
+        except OSError:  # another file system (a container volume): copy
+            shutil.copyfile(path, tmp)
+        os.replace(tmp, final)
+    for stale in folder.glob("*.parquet"):
+        if stale.name not in names and stale.name != SCHEMA_FILE:
+            stale.unlink()
+    _copy_to(con, f"select * from {FOCUS_TABLE} limit 0", {}, folder / SCHEMA_FILE)  # noqa: S608
 
 
 #: At most this many rows, a table whose every key is rewritten is written by one partitioned

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 
-from finops_lib import db, sql
+from finops_lib import db, focus_store, sql
 from finops_lib.build import ensure_focus_table
 from finops_lib.config import Settings
 from finops_lib.engine import engine_settings
@@ -49,8 +49,9 @@ from finops_lib.engine.spark_load import (
     migrate_layout,
     register_raw,
 )
+from finops_lib.focus_store import scope_file
 from finops_lib.pipeline import ImportResult, ensure_tables, load_exports, select_exports
-from finops_lib.publish import SCHEMA_FILE, parquet_dir, publish, scope_file
+from finops_lib.publish import SCHEMA_FILE, parquet_dir, publish
 
 Progress = Callable[[str], None]
 Scope = tuple[str, str, str]
@@ -76,7 +77,7 @@ def _spark_publish(eng: SparkEngine, out: Path) -> tuple[int, list[str]]:
     """FOCUS per scope and every mart as ``data.parquet`` under ``out`` (the published layout).
 
     FOCUS is written by one Spark job: the rows are partitioned by their scope's number, so each
-    scope's rows land in one file, renamed to :func:`finops_lib.publish.scope_file`."""
+    scope's rows land in one file, renamed to :func:`finops_lib.focus_store.scope_file`."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import IntegerType
 
@@ -125,17 +126,17 @@ def _write_one(df, scratch: Path, final: Path) -> None:  # type: ignore[no-untyp
     os.replace(part, final)
 
 
-def _adopt(con: duckdb.DuckDBPyConnection, out: Path, marts: list[str]) -> None:
-    """Spark's FOCUS rows and marts replace the warehouse's (one transaction)."""
-    ensure_focus_table(con)
+def _adopt(con: duckdb.DuckDBPyConnection, out: Path, marts: list[str], store: Path) -> None:
+    """Spark's FOCUS rows and marts replace the warehouse's (one transaction); the FOCUS rows
+    are written into the FOCUS store (:mod:`finops_lib.focus_store`) with the warehouse's types."""
     focus_glob = str(out / "focus__cost_and_usage" / "*.parquet")
     con.execute("begin transaction")
+    written: list[focus_store.Written] = []
     try:
-        con.execute(f"delete from {FOCUS_TABLE}")  # noqa: S608 - fixed name
-        con.execute(
-            f"insert into {FOCUS_TABLE} by name select * from read_parquet($g)",  # noqa: S608
-            {"g": focus_glob},
-        )
+        ensure_focus_table(con, store)
+        written = focus_store.write(con, store, "select * from read_parquet($g)", {"g": focus_glob})
+        focus_store.retire(con, None)
+        focus_store.add(con, written)
         con.execute("create schema if not exists marts")
         for name in marts:
             target = "marts." + sql.safe_ident(name)
@@ -146,6 +147,7 @@ def _adopt(con: duckdb.DuckDBPyConnection, out: Path, marts: list[str]) -> None:
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
+        focus_store.discard(written)
         raise
 
 
@@ -204,7 +206,7 @@ def import_all(
         finally:
             if loader.started:
                 loader.spark.stop()
-        _adopt(con, out, result.marts)
+        _adopt(con, out, result.marts, focus_store.folder(settings))
         (raw_dir / UNBUILT_MARKER).unlink(missing_ok=True)
         say("publishing the snapshot")
         result.published = str(publish(con, settings))

@@ -142,7 +142,7 @@ def test_a_restated_month_republishes_only_that_month(
     ]
 
 
-def test_a_month_that_is_most_of_the_rows_is_published_whole(
+def test_a_month_that_is_most_of_the_rows_is_patched_without_copying_its_rows(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
@@ -151,7 +151,8 @@ def test_a_month_that_is_most_of_the_rows_is_published_whole(
     _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
         _import(tmp_path)
-    assert "(everything)" in caplog.text
+    # FOCUS rows live in the store's files: the snapshot's file list is patched, whatever the share
+    assert "1 changed period(s)" in caplog.text
     assert _differences(tmp_path) == (0, 0, 3)
 
 
@@ -161,8 +162,7 @@ def test_a_build_between_publishes_makes_the_next_publish_whole(
     _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
     _import(tmp_path)
     con = db.connect(tmp_path / "w.duckdb")
-    con.execute("delete from focus.cost_and_usage")  # then rebuilt, but not published
-    build(con)
+    build(con)  # a full rebuild, not published
     con.close()
     _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
@@ -385,7 +385,7 @@ def test_a_publish_patches_the_previous_snapshot_unless_it_is_open(
     assert _differences(tmp_path) == (0, 0, 7)
 
 
-def test_a_small_warehouse_is_published_as_a_file_copy_when_copy_priced_in(
+def test_a_small_warehouse_is_published_as_a_file_copy_then_patched_when_copy_priced_in(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
@@ -404,10 +404,10 @@ def test_a_small_warehouse_is_published_as_a_file_copy_when_copy_priced_in(
 
     _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-        _import(
-            tmp_path
-        )  # a restatement: copied again (cheaper than patching), one month's Parquet
-    assert "patching" not in caplog.text and "1 changed period(s)" in caplog.text
+        # a restatement: the previous snapshot patched (FOCUS is in the store, so a patch
+        # copies no FOCUS row and is cheaper than any file copy), one month's files
+        _import(tmp_path)
+    assert "patching" in caplog.text and "1 changed period(s)" in caplog.text
     after = _files(tmp_path)
     january = next(n for n in before if "2024-01" in n)
     assert after[january] == before[january]

@@ -94,7 +94,7 @@ def test_cli_builds_publishes_and_exports(tmp_path: Path, monkeypatch: pytest.Mo
     insert(c, USAGE)
     c.close()
     assert main(["--database", str(warehouse), "focus", "build", "--no-publish"]) == 0
-    assert not (tmp_path / "pub").exists()
+    assert not (tmp_path / "pub" / "finops.duckdb").exists()  # the FOCUS store only
     assert main(["--database", str(warehouse), "focus", "build"]) == 0
     snap = db.connect(tmp_path / "pub" / "finops.duckdb", read_only=True)
     rows = snap.execute("select count(*) from focus.cost_and_usage").fetchone()

@@ -126,7 +126,13 @@ def test_failing_validate_exits_1_from_the_console_script(
     broken = tmp_path / "broken.duckdb"
     broken.write_bytes(_database(demo_config).read_bytes())
     con = duckdb.connect(str(broken))
-    con.execute("update focus.cost_and_usage set BilledCost = BilledCost + 1")
+    # FOCUS is a view over the store's files: a table of changed rows takes its place
+    con.execute(
+        "create table focus.broken as "
+        "select * replace (BilledCost + 1 as BilledCost) from focus.cost_and_usage"
+    )
+    con.execute("drop view focus.cost_and_usage")
+    con.execute("alter table focus.broken rename to cost_and_usage")
     con.close()
 
     done = finops(demo_config, "--database", str(broken), "validate")

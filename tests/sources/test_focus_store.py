@@ -1,0 +1,220 @@
+"""FOCUS rows kept as Parquet files (finops_lib.focus_store): written once by the build, read by
+the warehouse, the snapshot and Metabase; replaced files outlive the readers that saw them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from finops_lib import build as build_mod
+from finops_lib import db, focus_store
+from finops_lib.build import build
+from finops_lib.config import load_settings
+from finops_lib.errors import FinopsError
+from finops_lib.pipeline import import_provider
+from finops_lib.publish import parquet_dir, snapshot_path
+from finops_lib.spec import output_columns
+
+HEADER = (
+    "identity/LineItemId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,"
+    "lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/ProductCode,lineItem/UnblendedCost"
+)
+PERIODS = {"2024-01": "20240101-20240201", "2024-02": "20240201-20240301"}
+
+
+def _deliver(bucket: Path, period: str, assembly: str, costs: list[str]) -> None:
+    folder = bucket / "p" / "r" / PERIODS[period]
+    (folder / assembly).mkdir(parents=True, exist_ok=True)
+    day = f"{period}-02T00:00:00Z"
+    lines = [HEADER] + [
+        f"id{i},111122223333,Usage,{day},{period}-02T01:00:00Z,USD,AmazonEC2,{c}"
+        for i, c in enumerate(costs)
+    ]
+    (folder / assembly / "r-1.csv.gz").write_bytes(
+        gzip.compress(("\n".join(lines) + "\n").encode())
+    )
+    key = f"p/r/{PERIODS[period]}/{assembly}/r-1.csv.gz"
+    (folder / "r-Manifest.json").write_text(
+        json.dumps({"assemblyId": assembly, "reportKeys": [key]})
+    )
+
+
+def _settings(tmp: Path):
+    return (
+        load_settings(None)
+        .override("project", "database", str(tmp / "w.duckdb"))
+        .override("aws", "download_dir", str(tmp / "downloads"))
+        .override("project", "publish_dir", str(tmp / "published"))
+    )
+
+
+def _import(tmp: Path):
+    return import_provider(
+        "aws",
+        _settings(tmp),
+        bucket=str(tmp / "bucket"),
+        prefix="p",
+        export_name="r",
+        cur_version="v1",
+    )
+
+
+def _billed(path: Path) -> list[tuple[str, str]]:
+    con = db.connect(path, read_only=True)
+    try:
+        rows = con.execute(
+            "select x_billing_period, sum(BilledCost)::varchar from focus.cost_and_usage "
+            "group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return [(str(p), str(v)) for p, v in rows]
+
+
+def _listed(tmp: Path) -> list[focus_store.Written]:
+    con = db.connect(tmp / "w.duckdb", read_only=True)
+    try:
+        return focus_store.files(con)
+    finally:
+        con.close()
+
+
+def test_an_import_writes_one_file_per_scope_that_warehouse_snapshot_and_metabase_share(
+    tmp_path: Path,
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"])
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    _import(tmp_path)
+    store = tmp_path / "published" / "focus"
+    listed = _listed(tmp_path)
+    assert [(scope, n) for scope, _, n in listed] == [
+        (("AWS", "r", "2024-01"), 2),
+        (("AWS", "r", "2024-02"), 1),
+    ]
+    assert sorted(p.name for p in store.glob("*.parquet")) == sorted(
+        Path(p).name for _, p, _ in listed
+    )
+    con = db.connect(tmp_path / "w.duckdb", read_only=True)
+    try:
+        kind = con.execute(
+            "select table_type from information_schema.tables "
+            "where table_schema = 'focus' and table_name = 'cost_and_usage'"
+        ).fetchone()
+        types = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'focus' and table_name = 'cost_and_usage' order by ordinal_position"
+        ).fetchall()
+    finally:
+        con.close()
+    assert kind == ("VIEW",)
+    norm = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
+    assert [(n, t) for n, t in types] == [(n, norm.get(t, t)) for n, t in output_columns()]
+    want = [("2024-01", "3.7500000000"), ("2024-02", "3.0000000000")]
+    assert _billed(tmp_path / "w.duckdb") == want
+    assert _billed(snapshot_path(_settings(tmp_path))) == want
+    # Metabase's folder: the same files (hard links), no copy of the rows
+    published = sorted(
+        (parquet_dir(_settings(tmp_path)) / "focus__cost_and_usage").glob("*.parquet")
+    )
+    inodes = {os.stat(p).st_ino for _, p, _ in listed}
+    assert {os.stat(p).st_ino for p in published if p.name != "_schema.parquet"} == inodes
+
+
+def test_a_restatement_writes_a_new_file_and_an_earlier_reader_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    _import(tmp_path)
+    before = dict((s, p) for s, p, _ in _listed(tmp_path))
+    reader = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    try:
+        _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
+        _import(tmp_path)
+        after = dict((s, p) for s, p, _ in _listed(tmp_path))
+        assert after[("AWS", "r", "2024-01")] == before[("AWS", "r", "2024-01")]  # untouched
+        old, new = before[("AWS", "r", "2024-02")], after[("AWS", "r", "2024-02")]
+        assert old != new and Path(old).exists()  # retired, kept for readers
+        # the reader opened before the restatement still sees what it saw
+        seen = reader.execute(
+            "select sum(BilledCost)::varchar from focus.cost_and_usage where x_billing_period = '2024-02'"
+        ).fetchone()
+        assert seen == ("3.0000000000",)
+    finally:
+        reader.close()
+    assert _billed(snapshot_path(_settings(tmp_path)))[-1] == ("2024-02", "9.0000000000")
+    con = db.connect(tmp_path / "w.duckdb")
+    try:
+        assert focus_store.sweep(con, tmp_path / "published" / "focus", retain=0) == 1
+    finally:
+        con.close()
+    assert not Path(old).exists() and Path(new).exists()
+    assert _billed(tmp_path / "w.duckdb") == [
+        ("2024-01", "1.2500000000"),
+        ("2024-02", "9.0000000000"),
+    ]
+
+
+def test_a_failed_build_leaves_the_rows_and_files_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    _import(tmp_path)
+    store = tmp_path / "published" / "focus"
+    files_before = sorted(p.name for p in store.iterdir())
+    con = db.connect(tmp_path / "w.duckdb")
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise FinopsError("mart queries/marts/x.sql failed: broken")
+
+    try:
+        monkeypatch.setattr(build_mod, "rebuild_marts", broken)
+        with pytest.raises(FinopsError):
+            build(con, changed=[("AWS", "r", "2024-01")])
+        assert sorted(p.name for p in store.iterdir()) == files_before  # the new file removed
+        assert con.execute(
+            "select sum(BilledCost)::varchar from focus.cost_and_usage"
+        ).fetchone() == ("1.2500000000",)
+    finally:
+        con.close()
+
+
+def test_a_warehouse_with_a_focus_table_moves_its_rows_to_the_store(tmp_path: Path) -> None:
+    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.00"])
+    settings = _settings(tmp_path)
+    con = db.connect(tmp_path / "w.duckdb")
+    try:  # a warehouse of before the store: FOCUS as a DuckDB table
+        import_provider(
+            "aws",
+            settings,
+            bucket=str(tmp_path / "bucket"),
+            prefix="p",
+            export_name="r",
+            cur_version="v1",
+            con=con,
+        )
+        con.execute("drop view focus.cost_and_usage")
+        con.execute("drop table meta.focus_files")
+        build(con)  # no store: a table
+        kind = con.execute(
+            "select table_type from information_schema.tables where table_name = 'cost_and_usage'"
+        ).fetchone()
+        assert kind == ("BASE TABLE",)
+        result = build(con, changed=[("AWS", "r", "2024-01")], store=focus_store.folder(settings))
+        assert result.full  # every scope written to the store
+        assert focus_store.in_use(con)
+        assert con.execute(
+            "select sum(BilledCost)::varchar from focus.cost_and_usage"
+        ).fetchone() == ("3.2500000000",)
+    finally:
+        con.close()
+
+
+def test_a_store_path_with_a_quote_is_refused() -> None:
+    with pytest.raises(FinopsError, match="quote"):
+        focus_store.literal("/tmp/it's/focus")
