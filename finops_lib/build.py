@@ -143,6 +143,9 @@ SCOPE_FILTER = (
     "x_billing_period between $changed_first and $changed_last and "
     "list_contains($changed, x_provider || chr(31) || x_export_name || chr(31) || x_billing_period)"
 )
+#: One scope as three equalities (``$sp``, ``$se``, ``$sb``): DuckDB's estimate of the rows it
+#: keeps is right, so the mappings' joins keep their small build sides (:func:`_write_focus`).
+SCOPE_EQUALS = "x_provider = $sp and x_export_name = $se and x_billing_period = $sb"
 #: The mart column every mart groups by; a build of changed scopes replaces these periods only.
 MART_PERIOD = "billing_period"
 
@@ -257,9 +260,18 @@ def _write_focus(
     wanted: list[str],
 ) -> list[focus_store.Written]:
     """:func:`replace_focus` into the store: each mapping's rows of the changed scopes written once,
-    as Parquet (no DuckDB table insert, and the same files are what is published)."""
-    where = "true" if changed is None else SCOPE_FILTER
-    params = {} if changed is None else scope_params(changed)
+    as Parquet (no DuckDB table insert, and the same files are what is published).
+
+    A full build writes each mapping's rows in one ``COPY`` partitioned by scope. A build of changed
+    scopes writes one ``COPY`` per scope with the scope as three equalities (:data:`SCOPE_EQUALS`):
+    the list filter of :data:`SCOPE_FILTER` made DuckDB estimate few raw rows and build a hash
+    join's table from them (2M rows: 20 s and spilling, or out of memory under 1 GB, against 12 s).
+    """
+    scopes: list[tuple[str, dict[str, Any]]] = (
+        [("true", {})]
+        if changed is None
+        else [(SCOPE_EQUALS, {"sp": p, "se": e, "sb": b}) for p, e, b in changed]
+    )
     keys = None if changed is None else set(changed)
     result.rows_deleted = sum(
         n for scope, _, n in focus_store.files(con) if keys is None or scope in keys
@@ -271,14 +283,17 @@ def _write_focus(
                 result.sources_skipped.append(name)
                 continue
             cols = ", ".join(sql.quote_ident(n) for n in _mapped(con, name, wanted))
-            query = f"select {cols} from (\n{sql.load(name)}\n) as src where {where}"  # noqa: S608
-            try:
-                written += focus_store.write(con, store, query, params)
-            except duckdb.Error as exc:
-                raise FinopsError(
-                    f"FOCUS mapping queries/{name}.sql failed: {exc}",
-                    hint="this is a bug in the mapping or an unexpected raw column type",
-                ) from None
+            for where, params in scopes:
+                query = f"select {cols} from (\n{sql.load(name)}\n) as src where {where}"  # noqa: S608
+                try:
+                    written += focus_store.write(
+                        con, store, query, params, one_scope=changed is not None
+                    )
+                except duckdb.Error as exc:
+                    raise FinopsError(
+                        f"FOCUS mapping queries/{name}.sql failed: {exc}",
+                        hint="this is a bug in the mapping or an unexpected raw column type",
+                    ) from None
             result.sources_run.append(name)
         focus_store.retire(con, None if changed is None else list(changed))
         focus_store.add(con, written)

@@ -118,21 +118,32 @@ def in_use(con: duckdb.DuckDBPyConnection, catalog: str = "") -> bool:
     return bool(row and row[0])
 
 
-def recorded_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The store folder the warehouse uses (None: no store)."""
-    if not in_use(con):
+def recorded_folder(con: duckdb.DuckDBPyConnection, catalog: str = "") -> Path | None:
+    """The store folder ``catalog`` uses (None: no store)."""
+    if not in_use(con, catalog):
         return None
-    row = con.execute(f"select folder from {STORE}").fetchone()  # noqa: S608 - fixed name
+    row = con.execute(f"select folder from {catalog}{STORE}").fetchone()  # noqa: S608
     return Path(row[0]) if row and row[0] else None
 
 
 def files(con: duckdb.DuckDBPyConnection, catalog: str = "") -> list[Written]:
-    """The current files, by scope."""
+    """The current files, by scope, with their paths in the recorded store folder
+    (``meta.focus_files`` holds the file names: a store moved with its warehouse is re-pointed,
+    :func:`prepare`)."""
+    row = con.execute(f"select folder from {catalog}{STORE}").fetchone()  # noqa: S608
+    base = Path(row[0]) if row and row[0] else Path()
     rows = con.execute(
         f"select x_provider, x_export_name, x_billing_period, path, rows "  # noqa: S608
         f"from {catalog}{FILES} order by all"
     ).fetchall()
-    return [((str(p), str(e), str(b)), str(path), int(n)) for p, e, b, path, n in rows]
+    return [((str(p), str(e), str(b)), str(base / name), int(n)) for p, e, b, name, n in rows]
+
+
+def moved(con: duckdb.DuckDBPyConnection, store: Path) -> bool:
+    """Whether the warehouse's store is recorded at another folder than ``store`` (the data
+    folder was moved or copied, or ``publish_dir`` changed): its view names files elsewhere."""
+    found = recorded_folder(con)
+    return found is not None and found != store
 
 
 def _select(paths: list[str]) -> str:
@@ -148,7 +159,8 @@ def _select(paths: list[str]) -> str:
 
 
 def create_view(con: duckdb.DuckDBPyConnection, catalog: str = "") -> None:
-    """(Re)create ``catalog``'s ``focus.cost_and_usage`` over its ``meta.focus_files``."""
+    """(Re)create ``catalog``'s ``focus.cost_and_usage`` over its ``meta.focus_files`` (absolute
+    paths, in the recorded store folder)."""
     paths = [path for _, path, _ in files(con, catalog)]
     con.execute(f"create schema if not exists {catalog}focus")
     con.execute(f"create or replace view {catalog}{TABLE} as {_select(paths)}")
@@ -159,7 +171,8 @@ def prepare(con: duckdb.DuckDBPyConnection, store: Path) -> bool:
 
     Returns:
         True when every scope must be rebuilt: the table was a DuckDB table (a warehouse of
-        before the store), the store is new or moved, or its files hold another column list.
+        before the store), the store is new, its files are not all in ``store`` (a store moved
+        or copied with its warehouse is only re-pointed), or they hold another column list.
     """
     literal(store)
     kind = _kind(con)
@@ -169,25 +182,36 @@ def prepare(con: duckdb.DuckDBPyConnection, store: Path) -> bool:
         f"select count(*) from {FILES} where columns is distinct from $k",  # noqa: S608
         {"k": columns_key()},
     ).fetchone()
-    rebuild = kind != "VIEW" or row is None or row[0] != str(store) or bool(stale and stale[0])
+    names = [r[0] for r in con.execute(f"select path from {FILES}").fetchall()]  # noqa: S608
+    # a store moved or copied with its warehouse: the same files in the new folder are re-pointed
+    here = row is not None and all((store / name).is_file() for name in names)
+    rebuild = kind != "VIEW" or not here or bool(stale and stale[0])
     if kind == "BASE TABLE":
         con.execute(f"drop table {TABLE}")
-    if rebuild:
+    if rebuild or row is None or row[0] != str(store):
         con.execute(f"delete from {STORE}")  # noqa: S608 - fixed name
         con.execute(f"insert into {STORE} values ($f)", {"f": str(store)})  # noqa: S608
+    if rebuild:
         retire(con, None)
     create_view(con)
     return rebuild
 
 
 def write(
-    con: duckdb.DuckDBPyConnection, store: Path, query: str, params: dict[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    store: Path,
+    query: str,
+    params: dict[str, Any],
+    *,
+    one_scope: bool = False,
 ) -> list[Written]:
     """Write ``query``'s rows (every output column, typed) as one new file per scope in ``store``.
 
-    ``query`` selects output columns by name (a column it lacks is NULL). One ``COPY`` partitioned
-    by scope writes them into a temp folder, then each file is moved to its final name. Returns the
-    files written (none for a scope without rows).
+    ``query`` selects output columns by name (a column it lacks is NULL). With ``one_scope`` (the
+    caller's filter admits one scope: an import of one month) one plain ``COPY`` writes the file;
+    otherwise one ``COPY`` partitioned by scope writes them into a temp folder (a partitioned
+    write cost 1.7x a plain one at 2M rows). Each file is then moved to its final name. Returns
+    the files written (none for a scope without rows).
     """
     have = {r[0] for r in con.execute(f"describe select * from ({query})", params).fetchall()}  # noqa: S608
     cols = ", ".join(
@@ -200,22 +224,23 @@ def write(
     tmp = Path(tempfile.mkdtemp(prefix=".write-", dir=store))
     written: list[Written] = []
     try:
-        con.execute(
-            f"copy (select {cols} from ({query}) as q) to $path "  # noqa: S608 - checked names
-            f"(format parquet, compression zstd, partition_by ({keys}), "
-            "write_partition_columns true)",
-            params | {"path": str(tmp)},
-        )
-        found = (
+        source = f"select {cols} from ({query}) as q"  # noqa: S608 - checked names
+        if one_scope:
             con.execute(
-                f"select {keys}, list(distinct filename order by filename), count(*) "  # noqa: S608
-                "from read_parquet($glob, filename = true, hive_partitioning = false) "
-                "group by all order by all",
-                {"glob": str(tmp / "**" / "*.parquet")},
-            ).fetchall()
-            if any(tmp.rglob("*.parquet"))
-            else []
-        )
+                f"copy ({source}) to $path (format parquet, compression zstd)",
+                params | {"path": str(tmp / "one.parquet")},
+            )
+            found = _scopes(con, tmp, keys)
+            if len(found) > 1:  # the filter let several through after all: split by scope
+                source, params = "select * from read_parquet($one)", {"one": found[0][3][0]}
+        if not one_scope or len(found) > 1:
+            con.execute(
+                f"copy ({source}) to $path "  # noqa: S608 - checked names
+                f"(format parquet, compression zstd, partition_by ({keys}), "
+                "write_partition_columns true)",
+                params | {"path": str(tmp / "parts")},
+            )
+            found = _scopes(con, tmp / "parts", keys)
         token = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         for provider, export, period, parts, rows in found:
             scope = (str(provider), str(export), str(period))
@@ -235,6 +260,18 @@ def write(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return written
+
+
+def _scopes(con: duckdb.DuckDBPyConnection, folder: Path, keys: str) -> list[tuple]:
+    """``(provider, export, period, [files], rows)`` of the Parquet files under ``folder``."""
+    if not any(folder.rglob("*.parquet")):
+        return []
+    return con.execute(
+        f"select {keys}, list(distinct filename order by filename), count(*) "  # noqa: S608
+        "from read_parquet($glob, filename = true, hive_partitioning = false) "
+        "group by all order by all",
+        {"glob": str(folder / "**" / "*.parquet")},
+    ).fetchall()
 
 
 def discard(written: Iterable[Written]) -> None:
@@ -262,7 +299,7 @@ def add(con: duckdb.DuckDBPyConnection, written: list[Written]) -> None:
     for (provider, export, period), path, rows in written:
         con.execute(
             f"insert into {FILES} values ($p, $e, $b, $path, $n, $k, now())",  # noqa: S608
-            {"p": provider, "e": export, "b": period, "path": path, "n": rows, "k": key},
+            {"p": provider, "e": export, "b": period, "path": Path(path).name, "n": rows, "k": key},
         )
     create_view(con)
 
@@ -279,8 +316,8 @@ def sweep(con: duckdb.DuckDBPyConnection, store: Path, *, retain: float = RETAIN
     listed = {r[0] for r in con.execute(f"select path from {FILES}").fetchall()}  # noqa: S608
     listed |= {r[0] for r in con.execute(f"select path from {RETIRED}").fetchall()}  # noqa: S608
     gone = 0
-    for (path,) in old:  # a retired path is never listed again (each file has its own token)
-        Path(path).unlink(missing_ok=True)
+    for (name,) in old:  # a retired name is never listed again (each file has its own token)
+        (store / name).unlink(missing_ok=True)
         gone += 1
     con.execute(
         f"delete from {RETIRED} where retired_at < now() - to_seconds($s)",  # noqa: S608
@@ -288,7 +325,7 @@ def sweep(con: duckdb.DuckDBPyConnection, store: Path, *, retain: float = RETAIN
     )
     cutoff = time.time() - retain
     for path in store.glob("*.parquet"):
-        if str(path) not in listed and path.stat().st_mtime < cutoff:
+        if path.name not in listed and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             gone += 1
     for left in store.glob(".write-*"):

@@ -140,7 +140,9 @@ def publish(
                     tables, since = found
                     if since is not None:
                         scopes, whole = since[0], frozenset(since[1])
-            if tables is None:
+            if tables is None and not focus_store.in_use(con):
+                # FOCUS in the store: the snapshot is the small tables (marts, meta) and the
+                # view, so copying them beats a file copy that carries the raw rows' pages
                 _remove(tmp_name)
                 tables = _file_copy(con, tmp_name)
             if tables is None:

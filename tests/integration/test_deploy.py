@@ -202,12 +202,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def _snapshot(stack: Stack) -> tuple[int, set[str]]:
     """Rows and billing periods of FOCUS in the published snapshot, read from the volume. The
     snapshot's view names its files by the containers' path (/data/published/focus/...), so the
-    files it lists are read from the volume's folder on this side."""
+    files its ``meta.focus_files`` lists are read from the volume's ``focus`` folder here."""
     volume = stack.volume("published")
     con = duckdb.connect(str(volume / "finops.duckdb"), read_only=True)
     try:
         listed = [r[0] for r in con.execute("select path from meta.focus_files").fetchall()]
-        files = [str(volume / Path(p).relative_to("/data/published")) for p in listed]
+        files = [str(volume / "focus" / name) for name in listed]
         rows = con.execute(
             "select x_billing_period, count(*) from read_parquet($f) group by all", {"f": files}
         ).fetchall()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -218,3 +219,21 @@ def test_a_warehouse_with_a_focus_table_moves_its_rows_to_the_store(tmp_path: Pa
 def test_a_store_path_with_a_quote_is_refused() -> None:
     with pytest.raises(FinopsError, match="quote"):
         focus_store.literal("/tmp/it's/focus")
+
+
+def test_a_copied_data_folder_is_re_pointed_to_its_own_files_without_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    first = tmp_path / "first"
+    _deliver(first / "bucket", "2024-01", "a1", ["1.25", "2.50"])
+    _import(first)
+    second = tmp_path / "second"
+    shutil.copytree(first, second)  # a backup restored elsewhere, a project folder moved
+    shutil.rmtree(first / "published")
+    result = _import(second)  # nothing new to load: the store is re-pointed, nothing rebuilt
+    assert result.build is not None and not result.build.full
+    assert result.build.rows_inserted == 0
+    assert all(p.startswith(str(second / "published" / "focus")) for _, p, _ in _listed(second))
+    want = [("2024-01", "3.7500000000")]
+    assert _billed(second / "w.duckdb") == want
+    assert _billed(snapshot_path(_settings(second))) == want
