@@ -262,8 +262,9 @@ def _write_focus(
     """:func:`replace_focus` into the store: each mapping's rows of the changed scopes written once,
     as Parquet (no DuckDB table insert, and the same files are what is published).
 
-    A full build writes each mapping's rows in one ``COPY`` partitioned by scope. A build of changed
-    scopes writes one ``COPY`` per scope with the scope as three equalities (:data:`SCOPE_EQUALS`):
+    A full build writes each mapping's rows in one ``COPY`` (split by scope afterwards,
+    :func:`finops_lib.focus_store.write`). A build of changed scopes writes one ``COPY`` per
+    scope with the scope as three equalities (:data:`SCOPE_EQUALS`):
     the list filter of :data:`SCOPE_FILTER` made DuckDB estimate few raw rows and build a hash
     join's table from them (2M rows: 20 s and spilling, or out of memory under 1 GB, against 12 s).
     """
@@ -286,9 +287,7 @@ def _write_focus(
             for where, params in scopes:
                 query = f"select {cols} from (\n{sql.load(name)}\n) as src where {where}"  # noqa: S608
                 try:
-                    written += focus_store.write(
-                        con, store, query, params, one_scope=changed is not None
-                    )
+                    written += focus_store.write(con, store, query, params)
                 except duckdb.Error as exc:
                     raise FinopsError(
                         f"FOCUS mapping queries/{name}.sql failed: {exc}",

@@ -198,20 +198,15 @@ def prepare(con: duckdb.DuckDBPyConnection, store: Path) -> bool:
 
 
 def write(
-    con: duckdb.DuckDBPyConnection,
-    store: Path,
-    query: str,
-    params: dict[str, Any],
-    *,
-    one_scope: bool = False,
+    con: duckdb.DuckDBPyConnection, store: Path, query: str, params: dict[str, Any]
 ) -> list[Written]:
     """Write ``query``'s rows (every output column, typed) as one new file per scope in ``store``.
 
-    ``query`` selects output columns by name (a column it lacks is NULL). With ``one_scope`` (the
-    caller's filter admits one scope: an import of one month) one plain ``COPY`` writes the file;
-    otherwise one ``COPY`` partitioned by scope writes them into a temp folder (a partitioned
-    write cost 1.7x a plain one at 2M rows). Each file is then moved to its final name. Returns
-    the files written (none for a scope without rows).
+    ``query`` selects output columns by name (a column it lacks is NULL). One plain ``COPY`` writes
+    them; rows of several scopes are then split by one ``COPY`` of that file partitioned by scope
+    (a partitioned ``COPY`` straight from the mapping cost 1.7x a plain one at 2M rows, so the
+    common case, one month, pays for none). Each file is moved to its final name. Returns the
+    files written (none for a scope without rows).
     """
     have = {r[0] for r in con.execute(f"describe select * from ({query})", params).fetchall()}  # noqa: S608
     cols = ", ".join(
@@ -224,21 +219,19 @@ def write(
     tmp = Path(tempfile.mkdtemp(prefix=".write-", dir=store))
     written: list[Written] = []
     try:
-        source = f"select {cols} from ({query}) as q"  # noqa: S608 - checked names
-        if one_scope:
+        whole = tmp / "all.parquet"
+        con.execute(
+            f"copy (select {cols} from ({query}) as q) to $path "  # noqa: S608 - checked names
+            "(format parquet, compression zstd)",
+            params | {"path": str(whole)},
+        )
+        found = _scopes(con, tmp, keys)
+        if len(found) > 1:
             con.execute(
-                f"copy ({source}) to $path (format parquet, compression zstd)",
-                params | {"path": str(tmp / "one.parquet")},
-            )
-            found = _scopes(con, tmp, keys)
-            if len(found) > 1:  # the filter let several through after all: split by scope
-                source, params = "select * from read_parquet($one)", {"one": found[0][3][0]}
-        if not one_scope or len(found) > 1:
-            con.execute(
-                f"copy ({source}) to $path "  # noqa: S608 - checked names
+                f"copy (select * from read_parquet($whole)) to $path "  # noqa: S608
                 f"(format parquet, compression zstd, partition_by ({keys}), "
                 "write_partition_columns true)",
-                params | {"path": str(tmp / "parts")},
+                {"whole": str(whole), "path": str(tmp / "parts")},
             )
             found = _scopes(con, tmp / "parts", keys)
         token = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]

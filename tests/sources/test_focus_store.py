@@ -187,6 +187,7 @@ def test_a_failed_build_leaves_the_rows_and_files_as_they_were(
 
 def test_a_warehouse_with_a_focus_table_moves_its_rows_to_the_store(tmp_path: Path) -> None:
     _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.00"])
+    _deliver(tmp_path / "bucket", "2024-02", "b1", ["4.00"])
     settings = _settings(tmp_path)
     con = db.connect(tmp_path / "w.duckdb")
     try:  # a warehouse of before the store: FOCUS as a DuckDB table
@@ -207,11 +208,17 @@ def test_a_warehouse_with_a_focus_table_moves_its_rows_to_the_store(tmp_path: Pa
         ).fetchone()
         assert kind == ("BASE TABLE",)
         result = build(con, changed=[("AWS", "r", "2024-01")], store=focus_store.folder(settings))
-        assert result.full  # every scope written to the store
+        assert result.full  # every scope written to the store: one COPY, split by scope
         assert focus_store.in_use(con)
-        assert con.execute(
-            "select sum(BilledCost)::varchar from focus.cost_and_usage"
-        ).fetchone() == ("3.2500000000",)
+        assert [(scope, n) for scope, _, n in focus_store.files(con)] == [
+            (("AWS", "r", "2024-01"), 2),
+            (("AWS", "r", "2024-02"), 1),
+        ]
+        totals = con.execute(
+            "select x_billing_period, sum(BilledCost)::varchar from focus.cost_and_usage "
+            "group by 1 order by 1"
+        ).fetchall()
+        assert totals == [("2024-01", "3.2500000000"), ("2024-02", "4.0000000000")]
     finally:
         con.close()
 
