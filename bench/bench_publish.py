@@ -11,6 +11,10 @@ step a fresh child process with its own peak RSS:
 * publish-changed: the newest period's FOCUS rows replaced and the build logged (untimed; the
   multiplied warehouse has no raw rows for its copies, so they are replaced by the same rows), then
   ``publish(con, settings, changed=[it])``, what an import that restates one month does.
+
+The warehouse here keeps FOCUS as a DuckDB table (``bench.bench_queries`` multiplies rows into the
+table), the layout of before the FOCUS store. An imported warehouse keeps FOCUS as Parquet files
+(``finops_lib.focus_store``), whose publish copies no FOCUS row: ``bench.bench_history`` times that.
 """
 
 from __future__ import annotations
