@@ -13,7 +13,12 @@ The snapshot is made one of two ways, whichever costs less:
 * after an import, the previous snapshot patched in place: the changed periods' FOCUS rows
   replaced, the small tables (marts, meta) copied whole or per period (:func:`_patched`).
 
-An import patches when the warehouse is larger than what patching its month costs
+With the FOCUS store (:mod:`finops_lib.focus_store`, every warehouse an import builds) no FOCUS row
+is copied either way: the snapshot holds the warehouse's list of FOCUS files and the view over them,
+a publish patches the previous snapshot (the marts of the changed periods, meta) or, with none
+to patch, copies the small tables (never a file copy), and Metabase's FOCUS folder is
+hard links to the store's files. The rest of this paragraph is about a warehouse whose FOCUS is a
+DuckDB table. An import patches when the warehouse is larger than what patching its month costs
 (:func:`_copy_is_cheaper`), so its publish costs the smaller of the two, bounded by the month and
 not the history. Either way only the changed periods' Parquet files are rewritten. When the
 previous snapshot is not the one the warehouse last published (another build ran since, the FOCUS
