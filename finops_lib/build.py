@@ -203,6 +203,14 @@ def _mapped(con: duckdb.DuckDBPyConnection, name: str, wanted: list[str]) -> lis
     return [c for c in wanted if c in have]
 
 
+def _mapping_failed(name: str, exc: duckdb.Error) -> FinopsError:
+    """The one-line error of a FOCUS mapping that DuckDB could not run."""
+    return FinopsError(
+        f"FOCUS mapping queries/{name}.sql failed: {exc}",
+        hint="this is a bug in the mapping or an unexpected raw column type",
+    )
+
+
 def replace_focus(
     con: duckdb.DuckDBPyConnection,
     changed: Changed | None,
@@ -241,10 +249,7 @@ def replace_focus(
                 params,
             )
         except duckdb.Error as exc:
-            raise FinopsError(
-                f"FOCUS mapping queries/{name}.sql failed: {exc}",
-                hint="this is a bug in the mapping or an unexpected raw column type",
-            ) from None
+            raise _mapping_failed(name, exc) from None
         result.sources_run.append(name)
     row = con.execute(count, params).fetchone()
     result.rows_inserted = int(row[0]) if row else 0
@@ -289,10 +294,7 @@ def _write_focus(
                 try:
                     written += focus_store.write(con, store, query, params)
                 except duckdb.Error as exc:
-                    raise FinopsError(
-                        f"FOCUS mapping queries/{name}.sql failed: {exc}",
-                        hint="this is a bug in the mapping or an unexpected raw column type",
-                    ) from None
+                    raise _mapping_failed(name, exc) from None
             result.sources_run.append(name)
         focus_store.retire(con, None if changed is None else list(changed))
         focus_store.add(con, written)
