@@ -146,6 +146,9 @@ SCOPE_FILTER = (
 #: One scope as three equalities (``$sp``, ``$se``, ``$sb``): DuckDB's estimate of the rows it
 #: keeps is right, so the mappings' joins keep their small build sides (:func:`_write_focus`).
 SCOPE_EQUALS = "x_provider = $sp and x_export_name = $se and x_billing_period = $sb"
+#: Consecutive months of one export (``$sb`` to ``$sl``), the same equalities with a range.
+SCOPE_MONTHS = "x_provider = $sp and x_export_name = $se and x_billing_period between $sb and $sl"
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 #: The mart column every mart groups by; a build of changed scopes replaces these periods only.
 MART_PERIOD = "billing_period"
 
@@ -163,6 +166,39 @@ def scope_params(changed: Changed) -> dict[str, Any]:
         "changed_first": min(periods, default=None),
         "changed_last": max(periods, default=None),
     }
+
+
+def _month_number(period: str) -> int | None:
+    found = _MONTH.match(period)
+    return int(found.group(1)) * 12 + int(found.group(2)) if found else None
+
+
+def scope_runs(changed: Changed) -> list[tuple[str, dict[str, Any]]]:
+    """``changed`` as filters of :func:`_write_focus`: one per run of consecutive months of one
+    export (:data:`SCOPE_MONTHS`), one scope alone as :data:`SCOPE_EQUALS`. A range of
+    ``YYYY-MM`` periods holds no other period, so re-importing an export's 13 months is one
+    ``COPY`` per mapping, not 13 (the demo's re-run: 78 scopes x 6 mappings, 0.05-0.13 s each)."""
+    by_export: dict[tuple[str, str], list[str]] = {}
+    for provider, export, period in changed:
+        by_export.setdefault((provider, export), []).append(period)
+    runs: list[tuple[str, dict[str, Any]]] = []
+    for (provider, export), periods in sorted(by_export.items()):
+        group: list[str] = []
+        for period in sorted(set(periods)):
+            number, last = _month_number(period), _month_number(group[-1]) if group else None
+            if group and (number is None or last is None or number != last + 1):
+                runs.append(_run(provider, export, group))
+                group = []
+            group.append(period)
+        runs.append(_run(provider, export, group))
+    return runs
+
+
+def _run(provider: str, export: str, periods: list[str]) -> tuple[str, dict[str, Any]]:
+    params = {"sp": provider, "se": export, "sb": periods[0]}
+    if len(periods) == 1:
+        return SCOPE_EQUALS, params
+    return SCOPE_MONTHS, params | {"sl": periods[-1]}
 
 
 def period_filter(column: str) -> str:
@@ -269,14 +305,12 @@ def _write_focus(
 
     A full build writes each mapping's rows in one ``COPY`` (split by scope afterwards,
     :func:`finops_lib.focus_store.write`). A build of changed scopes writes one ``COPY`` per
-    scope with the scope as three equalities (:data:`SCOPE_EQUALS`):
+    run of consecutive months of an export (:func:`scope_runs`), as equalities and a range:
     the list filter of :data:`SCOPE_FILTER` made DuckDB estimate few raw rows and build a hash
     join's table from them (2M rows: 20 s and spilling, or out of memory under 1 GB, against 12 s).
     """
     scopes: list[tuple[str, dict[str, Any]]] = (
-        [("true", {})]
-        if changed is None
-        else [(SCOPE_EQUALS, {"sp": p, "se": e, "sb": b}) for p, e, b in changed]
+        [("true", {})] if changed is None else scope_runs(changed)
     )
     keys = None if changed is None else set(changed)
     result.rows_deleted = sum(

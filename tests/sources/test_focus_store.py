@@ -25,7 +25,11 @@ HEADER = (
     "identity/LineItemId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,"
     "lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/ProductCode,lineItem/UnblendedCost"
 )
-PERIODS = {"2024-01": "20240101-20240201", "2024-02": "20240201-20240301"}
+PERIODS = {
+    "2024-01": "20240101-20240201",
+    "2024-02": "20240201-20240301",
+    "2024-03": "20240301-20240401",
+}
 
 
 def _deliver(bucket: Path, period: str, assembly: str, costs: list[str]) -> None:
@@ -244,3 +248,53 @@ def test_a_copied_data_folder_is_re_pointed_to_its_own_files_without_a_rebuild(
     want = [("2024-01", "3.7500000000")]
     assert _billed(second / "w.duckdb") == want
     assert _billed(snapshot_path(_settings(second))) == want
+
+
+def test_changed_scopes_are_written_per_run_of_consecutive_months_of_one_export() -> None:
+    runs = build_mod.scope_runs(
+        [
+            ("AWS", "r", "2024-03"),
+            ("AWS", "r", "2024-01"),
+            ("AWS", "r", "2023-12"),
+            ("AWS", "s", "2024-02"),
+            ("Azure", "r", "2024-02"),
+            ("Azure", "r", "2024-02"),
+            ("GCP", "g", "FY24"),
+            ("GCP", "g", "FY25"),
+        ]
+    )
+    assert runs == [
+        (build_mod.SCOPE_MONTHS, {"sp": "AWS", "se": "r", "sb": "2023-12", "sl": "2024-01"}),
+        (build_mod.SCOPE_EQUALS, {"sp": "AWS", "se": "r", "sb": "2024-03"}),
+        (build_mod.SCOPE_EQUALS, {"sp": "AWS", "se": "s", "sb": "2024-02"}),
+        (build_mod.SCOPE_EQUALS, {"sp": "Azure", "se": "r", "sb": "2024-02"}),
+        (build_mod.SCOPE_EQUALS, {"sp": "GCP", "se": "g", "sb": "FY24"}),
+        (build_mod.SCOPE_EQUALS, {"sp": "GCP", "se": "g", "sb": "FY25"}),
+    ]
+
+
+@pytest.mark.parametrize("restated", [("2024-01", "2024-02"), ("2024-01", "2024-03")])
+def test_restating_several_months_rewrites_those_and_keeps_the_others(
+    tmp_path: Path, restated: tuple[str, str]
+) -> None:
+    bucket = tmp_path / "bucket"
+    for period, cost in (("2024-01", "1.00"), ("2024-02", "2.00"), ("2024-03", "4.00")):
+        _deliver(bucket, period, "a1", [cost])
+    _import(tmp_path)
+    before = {scope[2]: path for scope, path, _ in _listed(tmp_path)}
+    for period in restated:
+        _deliver(bucket, period, "a2", ["10.00", "0.01"])
+    _import(tmp_path)
+    after = {scope[2]: path for scope, path, _ in _listed(tmp_path)}
+    assert sorted(after) == ["2024-01", "2024-02", "2024-03"]
+    for period in after:
+        assert (after[period] == before[period]) == (period not in restated)
+    billed = dict(_billed(tmp_path / "w.duckdb"))
+    assert billed == {
+        p: ("10.0100000000" if p in restated else v)
+        for p, v in (
+            ("2024-01", "1.0000000000"),
+            ("2024-02", "2.0000000000"),
+            ("2024-03", "4.0000000000"),
+        )
+    }
