@@ -382,13 +382,15 @@ mapped as (
         service_subcategory as ServiceSubcategory,
         sku_id as SkuId,
         case when sku_id is not null then usage_type end as SkuMeter,
-        -- SkuPriceDetails: FOCUS keys where CUR has them, else x_ keys; {} when nothing is known
-        case when sku_price_id is not null then to_json(map_from_entries(list_filter([
-            {'key': 'InstanceType', 'value': instance_type},
-            {'key': 'OperatingSystem', 'value': operating_system},
-            {'key': 'StorageClass', 'value': storage_class},
-            {'key': 'x_UsageType', 'value': usage_type}
-        ], e -> e.value is not null))) end as SkuPriceDetails,
+        -- SkuPriceDetails: FOCUS keys where CUR has them, else x_ keys; {} when nothing is known.
+        -- Spelled as text like x_extras (concat_ws skips the NULL members): a map built, filtered
+        -- and serialised per row took 1.6 s on 2M rows (2 threads), the text 0.4 s
+        case when sku_price_id is not null then cast('{' || concat_ws(',',
+            '"InstanceType":' || to_json(instance_type),
+            '"OperatingSystem":' || to_json(operating_system),
+            '"StorageClass":' || to_json(storage_class),
+            '"x_UsageType":' || to_json(usage_type)
+        ) || '}' as json) end as SkuPriceDetails,
         sku_price_id as SkuPriceId,
         usage_account_id as SubAccountId,
         case when usage_account_id is not null then coalesce(usage_account_name, usage_account_id) end
