@@ -3,8 +3,6 @@ the warehouse, the snapshot and Metabase; replaced files outlive the readers tha
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import shutil
 from pathlib import Path
@@ -15,58 +13,11 @@ import pytest
 from finops_lib import build as build_mod
 from finops_lib import db, focus_store
 from finops_lib.build import build
-from finops_lib.config import load_settings
 from finops_lib.errors import FinopsError
 from finops_lib.pipeline import import_provider
 from finops_lib.publish import parquet_dir, snapshot_path
 from finops_lib.spec import output_columns
-
-HEADER = (
-    "identity/LineItemId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,"
-    "lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/ProductCode,lineItem/UnblendedCost"
-)
-PERIODS = {
-    "2024-01": "20240101-20240201",
-    "2024-02": "20240201-20240301",
-    "2024-03": "20240301-20240401",
-}
-
-
-def _deliver(bucket: Path, period: str, assembly: str, costs: list[str]) -> None:
-    folder = bucket / "p" / "r" / PERIODS[period]
-    (folder / assembly).mkdir(parents=True, exist_ok=True)
-    day = f"{period}-02T00:00:00Z"
-    lines = [HEADER] + [
-        f"id{i},111122223333,Usage,{day},{period}-02T01:00:00Z,USD,AmazonEC2,{c}"
-        for i, c in enumerate(costs)
-    ]
-    (folder / assembly / "r-1.csv.gz").write_bytes(
-        gzip.compress(("\n".join(lines) + "\n").encode())
-    )
-    key = f"p/r/{PERIODS[period]}/{assembly}/r-1.csv.gz"
-    (folder / "r-Manifest.json").write_text(
-        json.dumps({"assemblyId": assembly, "reportKeys": [key]})
-    )
-
-
-def _settings(tmp: Path):
-    return (
-        load_settings(None)
-        .override("project", "database", str(tmp / "w.duckdb"))
-        .override("aws", "download_dir", str(tmp / "downloads"))
-        .override("project", "publish_dir", str(tmp / "published"))
-    )
-
-
-def _import(tmp: Path):
-    return import_provider(
-        "aws",
-        _settings(tmp),
-        bucket=str(tmp / "bucket"),
-        prefix="p",
-        export_name="r",
-        cur_version="v1",
-    )
+from tests.sources.small_cur import deliver, import_cur, settings
 
 
 def _billed(path: Path) -> list[tuple[str, str]]:
@@ -92,9 +43,9 @@ def _listed(tmp: Path) -> list[focus_store.Written]:
 def test_an_import_writes_one_file_per_scope_that_warehouse_snapshot_and_metabase_share(
     tmp_path: Path,
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"])
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"])
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    import_cur(tmp_path)
     store = tmp_path / "published" / "focus"
     listed = _listed(tmp_path)
     assert [(scope, n) for scope, _, n in listed] == [
@@ -121,10 +72,10 @@ def test_an_import_writes_one_file_per_scope_that_warehouse_snapshot_and_metabas
     assert [(n, t) for n, t in types] == [(n, norm.get(t, t)) for n, t in output_columns()]
     want = [("2024-01", "3.7500000000"), ("2024-02", "3.0000000000")]
     assert _billed(tmp_path / "w.duckdb") == want
-    assert _billed(snapshot_path(_settings(tmp_path))) == want
+    assert _billed(snapshot_path(settings(tmp_path))) == want
     # Metabase's folder: the same files (hard links), no copy of the rows
     published = sorted(
-        (parquet_dir(_settings(tmp_path)) / "focus__cost_and_usage").glob("*.parquet")
+        (parquet_dir(settings(tmp_path)) / "focus__cost_and_usage").glob("*.parquet")
     )
     inodes = {os.stat(p).st_ino for _, p, _ in listed}
     assert {os.stat(p).st_ino for p in published if p.name != "_schema.parquet"} == inodes
@@ -133,14 +84,14 @@ def test_an_import_writes_one_file_per_scope_that_warehouse_snapshot_and_metabas
 def test_a_restatement_writes_a_new_file_and_an_earlier_reader_keeps_its_rows(
     tmp_path: Path,
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    import_cur(tmp_path)
     before = dict((s, p) for s, p, _ in _listed(tmp_path))
-    reader = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    reader = duckdb.connect(str(snapshot_path(settings(tmp_path))), read_only=True)
     try:
-        _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
-        _import(tmp_path)
+        deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
+        import_cur(tmp_path)
         after = dict((s, p) for s, p, _ in _listed(tmp_path))
         assert after[("AWS", "r", "2024-01")] == before[("AWS", "r", "2024-01")]  # untouched
         old, new = before[("AWS", "r", "2024-02")], after[("AWS", "r", "2024-02")]
@@ -152,7 +103,7 @@ def test_a_restatement_writes_a_new_file_and_an_earlier_reader_keeps_its_rows(
         assert seen == ("3.0000000000",)
     finally:
         reader.close()
-    assert _billed(snapshot_path(_settings(tmp_path)))[-1] == ("2024-02", "9.0000000000")
+    assert _billed(snapshot_path(settings(tmp_path)))[-1] == ("2024-02", "9.0000000000")
     con = db.connect(tmp_path / "w.duckdb")
     try:
         assert focus_store.sweep(con, tmp_path / "published" / "focus", retain=0) == 1
@@ -168,8 +119,8 @@ def test_a_restatement_writes_a_new_file_and_an_earlier_reader_keeps_its_rows(
 def test_a_failed_build_leaves_the_rows_and_files_as_they_were(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
-    _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    import_cur(tmp_path)
     store = tmp_path / "published" / "focus"
     files_before = sorted(p.name for p in store.iterdir())
     con = db.connect(tmp_path / "w.duckdb")
@@ -190,14 +141,14 @@ def test_a_failed_build_leaves_the_rows_and_files_as_they_were(
 
 
 def test_a_warehouse_with_a_focus_table_moves_its_rows_to_the_store(tmp_path: Path) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.00"])
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["4.00"])
-    settings = _settings(tmp_path)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.00"])
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["4.00"])
+    s = settings(tmp_path)
     con = db.connect(tmp_path / "w.duckdb")
     try:  # a warehouse of before the store: FOCUS as a DuckDB table
         import_provider(
             "aws",
-            settings,
+            s,
             bucket=str(tmp_path / "bucket"),
             prefix="p",
             export_name="r",
@@ -211,7 +162,7 @@ def test_a_warehouse_with_a_focus_table_moves_its_rows_to_the_store(tmp_path: Pa
             "select table_type from information_schema.tables where table_name = 'cost_and_usage'"
         ).fetchone()
         assert kind == ("BASE TABLE",)
-        result = build(con, changed=[("AWS", "r", "2024-01")], store=focus_store.folder(settings))
+        result = build(con, changed=[("AWS", "r", "2024-01")], store=focus_store.folder(s))
         assert result.full  # every scope written to the store: one COPY, split by scope
         assert focus_store.in_use(con)
         assert [(scope, n) for scope, _, n in focus_store.files(con)] == [
@@ -236,18 +187,18 @@ def test_a_copied_data_folder_is_re_pointed_to_its_own_files_without_a_rebuild(
     tmp_path: Path,
 ) -> None:
     first = tmp_path / "first"
-    _deliver(first / "bucket", "2024-01", "a1", ["1.25", "2.50"])
-    _import(first)
+    deliver(first / "bucket", "2024-01", "a1", ["1.25", "2.50"])
+    import_cur(first)
     second = tmp_path / "second"
     shutil.copytree(first, second)  # a backup restored elsewhere, a project folder moved
     shutil.rmtree(first / "published")
-    result = _import(second)  # nothing new to load: the store is re-pointed, nothing rebuilt
+    result = import_cur(second)  # nothing new to load: the store is re-pointed, nothing rebuilt
     assert result.build is not None and not result.build.full
     assert result.build.rows_inserted == 0
     assert all(p.startswith(str(second / "published" / "focus")) for _, p, _ in _listed(second))
     want = [("2024-01", "3.7500000000")]
     assert _billed(second / "w.duckdb") == want
-    assert _billed(snapshot_path(_settings(second))) == want
+    assert _billed(snapshot_path(settings(second))) == want
 
 
 def test_changed_scopes_are_written_per_run_of_consecutive_months_of_one_export() -> None:
@@ -279,12 +230,12 @@ def test_restating_several_months_rewrites_those_and_keeps_the_others(
 ) -> None:
     bucket = tmp_path / "bucket"
     for period, cost in (("2024-01", "1.00"), ("2024-02", "2.00"), ("2024-03", "4.00")):
-        _deliver(bucket, period, "a1", [cost])
-    _import(tmp_path)
+        deliver(bucket, period, "a1", [cost])
+    import_cur(tmp_path)
     before = {scope[2]: path for scope, path, _ in _listed(tmp_path)}
     for period in restated:
-        _deliver(bucket, period, "a2", ["10.00", "0.01"])
-    _import(tmp_path)
+        deliver(bucket, period, "a2", ["10.00", "0.01"])
+    import_cur(tmp_path)
     after = {scope[2]: path for scope, path, _ in _listed(tmp_path)}
     assert sorted(after) == ["2024-01", "2024-02", "2024-03"]
     for period in after:

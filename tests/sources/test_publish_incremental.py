@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 from pathlib import Path
 
@@ -13,15 +11,8 @@ import pytest
 import finops_lib.publish as publish_mod
 from finops_lib import db
 from finops_lib.build import build, period_tables, rebuild_marts, table_sql
-from finops_lib.config import load_settings
-from finops_lib.pipeline import import_provider
 from finops_lib.publish import SCHEMA_FILE, SPARE_NAME, parquet_dir, snapshot_path
-
-HEADER = (
-    "identity/LineItemId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,"
-    "lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/ProductCode,lineItem/UnblendedCost"
-)
-PERIODS = {"2024-01": "20240101-20240201", "2024-02": "20240201-20240301"}
+from tests.sources.small_cur import deliver, import_cur, settings
 
 
 @pytest.fixture(autouse=True)
@@ -36,50 +27,13 @@ def patch_whenever_possible(
         monkeypatch.setattr(publish_mod, "PATCH_BYTES_PER_ROW", 0)
 
 
-def _deliver(bucket: Path, period: str, assembly: str, costs: list[str]) -> None:
-    folder = bucket / "p" / "r" / PERIODS[period]
-    (folder / assembly).mkdir(parents=True, exist_ok=True)
-    day = f"{period}-02T00:00:00Z"
-    lines = [HEADER] + [
-        f"id{i},111122223333,Usage,{day},{period}-02T01:00:00Z,USD,AmazonEC2,{c}"
-        for i, c in enumerate(costs)
-    ]
-    (folder / assembly / "r-1.csv.gz").write_bytes(
-        gzip.compress(("\n".join(lines) + "\n").encode())
-    )
-    key = f"p/r/{PERIODS[period]}/{assembly}/r-1.csv.gz"
-    (folder / "r-Manifest.json").write_text(
-        json.dumps({"assemblyId": assembly, "reportKeys": [key]})
-    )
-
-
-def _settings(tmp: Path):
-    return (
-        load_settings(None)
-        .override("project", "database", str(tmp / "w.duckdb"))
-        .override("aws", "download_dir", str(tmp / "downloads"))
-        .override("project", "publish_dir", str(tmp / "published"))
-    )
-
-
-def _import(tmp: Path):
-    return import_provider(
-        "aws",
-        _settings(tmp),
-        bucket=str(tmp / "bucket"),
-        prefix="p",
-        export_name="r",
-        cur_version="v1",
-    )
-
-
 def _differences(tmp: Path) -> tuple[int, int, int]:
     """Rows in one but not the other: warehouse vs snapshot, warehouse vs Parquet, and the count
     of FOCUS rows in the warehouse."""
     con = db.connect(tmp / "w.duckdb", read_only=True)
     try:
-        con.execute(f"attach '{snapshot_path(_settings(tmp))}' as snap (read_only)")
-        glob = str(parquet_dir(_settings(tmp)) / "focus__cost_and_usage" / "*.parquet")
+        con.execute(f"attach '{snapshot_path(settings(tmp))}' as snap (read_only)")
+        glob = str(parquet_dir(settings(tmp)) / "focus__cost_and_usage" / "*.parquet")
         out = []
         for other in ("snap.focus.cost_and_usage", "read_parquet($g)"):
             params = {"g": glob} if "$g" in other else {}
@@ -97,7 +51,7 @@ def _differences(tmp: Path) -> tuple[int, int, int]:
 
 
 def _files(tmp: Path, table: str = "focus__cost_and_usage") -> dict[str, tuple[int, int]]:
-    folder = parquet_dir(_settings(tmp)) / table
+    folder = parquet_dir(settings(tmp)) / table
     return {
         p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
         for p in folder.glob("*.parquet")
@@ -108,17 +62,17 @@ def _files(tmp: Path, table: str = "focus__cost_and_usage") -> dict[str, tuple[i
 def test_a_restated_month_republishes_only_that_month(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    assert [x.period for x in _import(tmp_path).loaded] == ["2024-01", "2024-02"]
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    assert [x.period for x in import_cur(tmp_path).loaded] == ["2024-01", "2024-02"]
     assert _differences(tmp_path) == (0, 0, 9)
     before = _files(tmp_path)
     assert len(before) == 2
-    snapshot_before = snapshot_path(_settings(tmp_path)).stat().st_ino
+    snapshot_before = snapshot_path(settings(tmp_path)).stat().st_ino
 
-    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00", "6.00"])
+    deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00", "6.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-        result = _import(tmp_path)
+        result = import_cur(tmp_path)
     assert [x.period for x in result.loaded] == ["2024-02"]
     assert "1 changed period(s)" in caplog.text
     assert _differences(tmp_path) == (0, 0, 11)
@@ -128,8 +82,8 @@ def test_a_restated_month_republishes_only_that_month(
     february = next(n for n in before if "2024-02" in n)
     assert after[january] == before[january]  # not rewritten
     assert after[february] != before[february]
-    assert snapshot_path(_settings(tmp_path)).stat().st_ino != snapshot_before  # replaced whole
-    con = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    assert snapshot_path(settings(tmp_path)).stat().st_ino != snapshot_before  # replaced whole
+    con = duckdb.connect(str(snapshot_path(settings(tmp_path))), read_only=True)
     try:
         billed = con.execute(
             "select x_billing_period, sum(BilledCost) from focus.cost_and_usage group by 1 order by 1"
@@ -145,12 +99,12 @@ def test_a_restated_month_republishes_only_that_month(
 def test_a_month_that_is_most_of_the_rows_is_patched_without_copying_its_rows(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    _import(tmp_path)
-    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    import_cur(tmp_path)
+    deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-        _import(tmp_path)
+        import_cur(tmp_path)
     # FOCUS rows live in the store's files: the snapshot's file list is patched, whatever the share
     assert "1 changed period(s)" in caplog.text
     assert _differences(tmp_path) == (0, 0, 3)
@@ -159,28 +113,28 @@ def test_a_month_that_is_most_of_the_rows_is_patched_without_copying_its_rows(
 def test_a_build_between_publishes_makes_the_next_publish_whole(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
-    _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    import_cur(tmp_path)
     con = db.connect(tmp_path / "w.duckdb")
     build(con)  # a full rebuild, not published
     con.close()
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-        _import(tmp_path)
+        import_cur(tmp_path)
     assert "not reusable" in caplog.text and "(everything)" in caplog.text
     assert _differences(tmp_path) == (0, 0, 2)
 
 
 def test_a_snapshot_of_another_warehouse_is_not_patched(tmp_path: Path) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
-    _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    import_cur(tmp_path)
     # another warehouse publishes to the same folder (same build count, other rows)
     other = tmp_path / "other"
-    _deliver(other / "bucket", "2024-01", "x1", ["9.00", "9.00"])
-    _import(other)
-    snapshot_path(_settings(tmp_path)).write_bytes(snapshot_path(_settings(other)).read_bytes())
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    _import(tmp_path)
+    deliver(other / "bucket", "2024-01", "x1", ["9.00", "9.00"])
+    import_cur(other)
+    snapshot_path(settings(tmp_path)).write_bytes(snapshot_path(settings(other)).read_bytes())
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    import_cur(tmp_path)
     assert _differences(tmp_path) == (0, 0, 2)
 
 
@@ -192,33 +146,33 @@ def test_a_rerun_builds_and_publishes_what_a_failed_import_left(
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("interrupted")
 
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
     with monkeypatch.context() as m:
         m.setattr(finops_lib.pipeline, "build", broken)
         with pytest.raises(RuntimeError):
-            _import(tmp_path)  # the load committed, the build did not run
-    again = _import(tmp_path)
+            import_cur(tmp_path)  # the load committed, the build did not run
+    again = import_cur(tmp_path)
     assert again.loaded == [] and again.unbuilt == [("AWS", "r", "2024-01")]
     assert _differences(tmp_path) == (0, 0, 1)
 
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
     with monkeypatch.context() as m:
         m.setattr(finops_lib.pipeline, "publish", broken)
         with pytest.raises(RuntimeError):
-            _import(tmp_path)  # loaded and built, not published
-    third = _import(tmp_path)
+            import_cur(tmp_path)  # loaded and built, not published
+    third = import_cur(tmp_path)
     assert third.loaded == [] and third.unbuilt == [] and third.published
     assert _differences(tmp_path) == (0, 0, 2)
-    assert _import(tmp_path).published is None  # nothing left to do
+    assert import_cur(tmp_path).published is None  # nothing left to do
 
 
 def test_a_damaged_snapshot_is_replaced_whole(tmp_path: Path) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 4)
-    _import(tmp_path)
-    snap = snapshot_path(_settings(tmp_path))
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 4)
+    import_cur(tmp_path)
+    snap = snapshot_path(settings(tmp_path))
     snap.write_bytes(snap.read_bytes()[:5000])  # truncated, as by a full disk
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    result = _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    result = import_cur(tmp_path)
     assert result.loaded and result.published
     assert _differences(tmp_path) == (0, 0, 5)
 
@@ -226,9 +180,9 @@ def test_a_damaged_snapshot_is_replaced_whole(tmp_path: Path) -> None:
 def test_parquet_of_an_older_layout_or_an_interrupted_write_is_rewritten_whole(
     tmp_path: Path,
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 4)
-    _import(tmp_path)
-    out = parquet_dir(_settings(tmp_path))
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 4)
+    import_cur(tmp_path)
+    out = parquet_dir(settings(tmp_path))
     folder = out / "focus__cost_and_usage"
     # as an older version left it: one file per table, no folders
     legacy = out / "focus__cost_and_usage.parquet"
@@ -236,15 +190,15 @@ def test_parquet_of_an_older_layout_or_an_interrupted_write_is_rewritten_whole(
     for p in folder.iterdir():
         p.unlink()
     folder.rmdir()
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    result = _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    result = import_cur(tmp_path)
     assert result.published and not legacy.exists()
     assert _differences(tmp_path) == (0, 0, 5)  # January's file is back too
     # a write interrupted after it removed the completeness marker
     (folder / SCHEMA_FILE).unlink()
     next(p for p in folder.iterdir() if "2024-01" in p.name).unlink()
-    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00"])
-    _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00"])
+    import_cur(tmp_path)
     assert _differences(tmp_path) == (0, 0, 5)
     assert (folder / SCHEMA_FILE).exists()
 
@@ -265,7 +219,7 @@ def _published_differences(tmp: Path) -> dict[str, int]:
     """Rows in one but not the other, warehouse vs snapshot, per published table."""
     con = db.connect(tmp / "w.duckdb", read_only=True)
     try:
-        con.execute(f"attach '{snapshot_path(_settings(tmp))}' as snap (read_only)")
+        con.execute(f"attach '{snapshot_path(settings(tmp))}' as snap (read_only)")
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
             "where table_catalog = 'w' and table_schema in ('focus', 'marts', 'meta') order by 1"
@@ -286,9 +240,9 @@ def _published_differences(tmp: Path) -> dict[str, int]:
 def test_a_restated_month_replaces_only_its_mart_rows_as_a_full_rebuild_would(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50", "0.10"] * 3)
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00", "7.00"])
-    _import(tmp_path)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50", "0.10"] * 3)
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00", "7.00"])
+    import_cur(tmp_path)
     con = db.connect(tmp_path / "w.duckdb", read_only=True)
     january, february = _mart_rows(con, "2024-01"), _mart_rows(con, "2024-02")
     con.close()
@@ -296,9 +250,9 @@ def test_a_restated_month_replaces_only_its_mart_rows_as_a_full_rebuild_would(
     files = _files(tmp_path, "marts__daily_cost")
     assert len(files) == 2  # one Parquet file per billing period
 
-    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00", "6.50", "0.01"])
+    deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00", "6.50", "0.01"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-        _import(tmp_path)
+        import_cur(tmp_path)
     assert "1 changed period(s)" in caplog.text
     after = _files(tmp_path, "marts__daily_cost")
     assert after.keys() == files.keys()
@@ -344,22 +298,22 @@ def test_a_restated_month_replaces_only_its_mart_rows_as_a_full_rebuild_would(
 def test_a_publish_patches_the_previous_snapshot_unless_it_is_open(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 6)
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    _import(tmp_path)  # everything
-    spare = snapshot_path(_settings(tmp_path)).with_name(SPARE_NAME)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"] * 6)
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    import_cur(tmp_path)  # everything
+    spare = snapshot_path(settings(tmp_path)).with_name(SPARE_NAME)
     assert not spare.exists()
-    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00"])
+    deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-        _import(tmp_path)
+        import_cur(tmp_path)
     assert "patching a copy of the current snapshot" in caplog.text  # the first has no spare
     assert spare.exists()
     caplog.clear()
 
     # two builds behind: the spare is brought up to date with both
-    _deliver(tmp_path / "bucket", "2024-02", "b3", ["2.00", "2.50"])
+    deliver(tmp_path / "bucket", "2024-02", "b3", ["2.00", "2.50"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-        _import(tmp_path)
+        import_cur(tmp_path)
     assert "patching the previous snapshot" in caplog.text
     assert "1 changed period(s)" in caplog.text
     assert set(_published_differences(tmp_path).values()) == {0}
@@ -372,9 +326,9 @@ def test_a_publish_patches_the_previous_snapshot_unless_it_is_open(
         seen = reader.execute(
             "select count(*), sum(BilledCost) from focus.cost_and_usage"
         ).fetchone()
-        _deliver(tmp_path / "bucket", "2024-02", "b4", ["8.00"])
+        deliver(tmp_path / "bucket", "2024-02", "b4", ["8.00"])
         with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
-            _import(tmp_path)
+            import_cur(tmp_path)
         assert "patching the previous snapshot" not in caplog.text
         assert "patching a copy of the current snapshot" in caplog.text
         again = reader.execute("select count(*), sum(BilledCost) from focus.cost_and_usage")
@@ -388,10 +342,10 @@ def test_a_publish_patches_the_previous_snapshot_unless_it_is_open(
 def test_a_small_warehouse_is_published_as_a_file_copy_then_patched_when_copy_priced_in(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
-    _deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
-    _import(tmp_path)  # the first publish: a file copy, raw rows and staging dropped from it
-    snap = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25", "2.50"] * 4)
+    deliver(tmp_path / "bucket", "2024-02", "b1", ["3.00"])
+    import_cur(tmp_path)  # the first publish: a file copy, raw rows and staging dropped from it
+    snap = duckdb.connect(str(snapshot_path(settings(tmp_path))), read_only=True)
     try:
         schemas = snap.execute(
             "select distinct table_schema from information_schema.tables order by 1"
@@ -402,11 +356,11 @@ def test_a_small_warehouse_is_published_as_a_file_copy_then_patched_when_copy_pr
     assert set(_published_differences(tmp_path).values()) == {0}
     before = _files(tmp_path)
 
-    _deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
+    deliver(tmp_path / "bucket", "2024-02", "b2", ["4.00", "5.00"])
     with caplog.at_level(logging.INFO, logger="finops_lib.publish"):
         # a restatement: the previous snapshot patched (FOCUS is in the store, so a patch
         # copies no FOCUS row and is cheaper than any file copy), one month's files
-        _import(tmp_path)
+        import_cur(tmp_path)
     assert "patching" in caplog.text and "1 changed period(s)" in caplog.text
     after = _files(tmp_path)
     january = next(n for n in before if "2024-01" in n)
@@ -418,14 +372,14 @@ def test_a_small_warehouse_is_published_as_a_file_copy_then_patched_when_copy_pr
 def test_a_copy_with_a_reader_on_the_old_snapshot_leaves_what_it_reads_when_copy_priced_in(
     tmp_path: Path,
 ) -> None:
-    _deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
-    _import(tmp_path)
-    reader = duckdb.connect(str(snapshot_path(_settings(tmp_path))), read_only=True)
+    deliver(tmp_path / "bucket", "2024-01", "a1", ["1.25"])
+    import_cur(tmp_path)
+    reader = duckdb.connect(str(snapshot_path(settings(tmp_path))), read_only=True)
     try:
         seen = reader.execute("select count(*), sum(BilledCost) from focus.cost_and_usage")
         first = seen.fetchone()
-        _deliver(tmp_path / "bucket", "2024-01", "a2", ["2.00", "3.00"])
-        _import(tmp_path)
+        deliver(tmp_path / "bucket", "2024-01", "a2", ["2.00", "3.00"])
+        import_cur(tmp_path)
         again = reader.execute("select count(*), sum(BilledCost) from focus.cost_and_usage")
         assert again.fetchone() == first
     finally:
