@@ -91,7 +91,7 @@ def generate(data: Path, rows_per_month: int, count: int) -> Path:
     return data / "cur-v1"
 
 
-def _import(
+def import_step(
     folder: Path,
     bucket: Path,
     periods: list[str] | None,
@@ -100,6 +100,8 @@ def _import(
     out: str = "",
     code: Path = ROOT,
 ) -> tuple[float, float]:
+    """Import ``periods`` of ``bucket`` into ``folder``'s warehouse in a fresh child process
+    (``out``: where the child writes its own timings); the step's wall seconds and peak RSS MB."""
     return python_step(
         IMPORT.format(
             db=str(folder / "w.duckdb"),
@@ -146,11 +148,13 @@ def run(rows_per_month: int, count: int, runs: int, code: Path = ROOT) -> dict:
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             print(f"importing the {kind} warehouse (untimed)", flush=True)
-            _import(folder, bucket, None if kind == "history" else [last], force=False, code=code)
+            import_step(
+                folder, bucket, None if kind == "history" else [last], force=False, code=code
+            )
             marker.write_text(date.today().isoformat())
         # the steady state of a warehouse that has published before, with this code
         print(f"restating {last} once in the {kind} warehouse (untimed)", flush=True)
-        _import(folder, bucket, [last], force=True, code=code)
+        import_step(folder, bucket, [last], force=True, code=code)
     results: dict[str, list[dict]] = {k: [] for k in templates}
     for i in range(runs):
         for kind, template in templates.items():
@@ -159,7 +163,7 @@ def run(rows_per_month: int, count: int, runs: int, code: Path = ROOT) -> dict:
                 folder = work / kind
                 shutil.copytree(template, folder)
                 out = str(work / "out.json")
-                wall, peak = _import(folder, bucket, [last], force=True, out=out, code=code)
+                wall, peak = import_step(folder, bucket, [last], force=True, out=out, code=code)
                 got = json.loads(Path(out).read_text())
                 got |= {"wall": wall, "peak_mb": peak}
                 results[kind].append(got)

@@ -34,7 +34,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.bench_history import IMPORT, NAME, PREFIX, generate, months
+from bench.bench_history import NAME, PREFIX, generate, import_step, months
 from bench.common import ROOT, machine, python_step, save_json
 from finops_lib.config import SCHEMA
 
@@ -70,22 +70,7 @@ def _duckdb_alone(bucket: Path, month: str, work: Path) -> dict:
 def _import(folder: Path, bucket: Path, month: str) -> dict:
     out = folder / "import.json"
     out.unlink(missing_ok=True)
-    wall, peak = python_step(
-        IMPORT.format(
-            db=str(folder / "w.duckdb"),
-            dl=str(folder / "dl"),
-            pub=str(folder / "published"),
-            mem=MEMORY_LIMIT,
-            bucket=str(bucket),
-            prefix=PREFIX,
-            name=NAME,
-            periods=[month],
-            force=False,
-            out=str(out),
-        ),
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT)},
-    )
+    wall, peak = import_step(folder, bucket, [month], force=False, out=str(out))
     data = json.loads(out.read_text())
     return data | {"month": month, "wall": wall, "peak_mb": peak}
 
