@@ -38,7 +38,13 @@ from pathlib import Path
 from bench.common import PY, ROOT, Measure, machine, python_step, repeat, run_child
 from finops_lib.config import SCHEMA
 
-FLAVOURS = {"v1": ("cur", "demo-cur", "*.csv.gz"), "v2": ("exports", "demo-cur2", "*.parquet")}
+FLAVOURS = {
+    "v1": ("cur", "demo-cur", "*.csv.gz"),
+    "v2": ("exports", "demo-cur2", "*.parquet"),
+    "v1w": ("cur", "demo-cur", "*.csv.gz"),  # v1 widened to 209 columns (bench.wide_cur)
+}
+#: The CUR version each flavour is imported as.
+VERSIONS = {"v1": "v1", "v2": "v2", "v1w": "v1"}
 # the project's default [project].memory_limit, unless --memory-limit says otherwise
 MEMORY_LIMIT = SCHEMA["project"]["memory_limit"][1]
 
@@ -57,7 +63,7 @@ from finops_lib.sources import provider
 from finops_lib.sources.aws_cur import CurExport
 con = db.connect({db!r}, memory_limit={mem!r})
 pipeline.ensure_tables(con)
-export = CurExport({name!r}, {bucket!r}, {prefix!r}, {name!r}, {flavour!r}, download_dir=Path({dl!r}))
+export = CurExport({name!r}, {bucket!r}, {prefix!r}, {name!r}, {version!r}, download_dir=Path({dl!r}))
 for d in export.deliveries():
     pipeline.load_delivery(con, provider("aws"), export, d, export.fetch(d))
 con.close()
@@ -77,7 +83,7 @@ from finops_lib.pipeline import import_provider
 s = (load_settings(None).override("project", "database", {db!r})
      .override("aws", "download_dir", {dl!r}).override("project", "publish_dir", {dl!r} + "-published")
      .override("project", "memory_limit", {mem!r}))
-r = import_provider("aws", s, bucket={bucket!r}, prefix={prefix!r}, export_name={name!r}, cur_version={flavour!r})
+r = import_provider("aws", s, bucket={bucket!r}, prefix={prefix!r}, export_name={name!r}, cur_version={version!r})
 assert r.loaded, r
 """
 
@@ -88,7 +94,7 @@ from finops_lib.sources.aws_cur.reader import cur_plan, describe
 files = [Path(f) for f in json.loads({files!r})]
 con = duckdb.connect()
 con.execute("SET memory_limit = $m", {{"m": {mem!r}}})
-meta = dict(x_provider="AWS", x_export_name="e", x_cur_version={flavour!r}, x_billing_period="p",
+meta = dict(x_provider="AWS", x_export_name="e", x_cur_version={version!r}, x_billing_period="p",
             x_manifest_id="m", x_source_file="f", x_load_id="l")
 def batches():
     for f in files:
@@ -110,7 +116,9 @@ def _fresh(tmp: Path) -> dict[str, str]:
 
 
 def _generate(data: Path, rows: int) -> dict[str, Path]:
-    """The generated buckets (``v1``, ``v2``) of ``rows`` usage rows, reused when already there."""
+    """The generated buckets (``v1``, ``v2``, ``v1w``) of ``rows`` usage rows, reused when already
+    there (``v1w`` is ``v1`` widened, see :mod:`bench.wide_cur`)."""
+    from bench.wide_cur import widen
     from finops_lib.demo import generate_aws
 
     done = data / "done.json"
@@ -118,6 +126,7 @@ def _generate(data: Path, rows: int) -> dict[str, Path]:
         shutil.rmtree(data, ignore_errors=True)
         generate_aws(data, rows=rows, seed=1, months=("2026-08",), restate_last=False)
         done.write_text(json.dumps({"rows": rows}))
+    widen(data / "cur-v1", data / "cur-v1w")
     return {f: data / f"cur-{f}" for f in FLAVOURS}
 
 
@@ -152,6 +161,7 @@ def _flavour_steps(
     prefix, name, pattern = FLAVOURS[flavour]
     paths = sorted(str(p) for p in bucket.rglob(pattern))
     kw = {"bucket": str(bucket), "prefix": prefix, "name": name, "flavour": flavour}
+    kw["version"] = VERSIONS[flavour]
     kw["files"] = json.dumps(paths)
     loaded = tmp / "loaded.duckdb"
 
@@ -190,7 +200,7 @@ def _flavour_steps(
         out = tmp / "focus.parquet"
         result = run_child(
             [PY, "-m", "finops_lib.cli", "focus", "convert", *paths]
-            + ["--cur-version", flavour, "--output", str(out)]
+            + ["--cur-version", VERSIONS[flavour], "--output", str(out)]
         )
         _check(None, f"read_parquet('{out}')", "BilledCost", expected)
         return result

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench.bench_ingest import DUCKDB, FLAVOURS, MEMORY_LIMIT, _generate
+from bench.bench_ingest import DUCKDB, FLAVOURS, MEMORY_LIMIT, VERSIONS, _generate
 from bench.common import ROOT, python_step
 
 CHILD = r"""
@@ -89,7 +89,7 @@ def profile(bucket: Path, flavour: str, tmp: Path, code: Path = ROOT) -> dict:
     head = (
         f"DB={str(tmp / 'w.duckdb')!r}; DL={str(tmp / 'dl')!r}; PUB={str(tmp / 'pub')!r}; "
         f"MEM={MEMORY_LIMIT!r}; BUCKET={str(bucket)!r}; PREFIX={prefix!r}; NAME={name!r}; "
-        f"FLAVOUR={flavour!r}; OUT={str(out)!r}\n"
+        f"FLAVOUR={VERSIONS[flavour]!r}; OUT={str(out)!r}\n"
     )
     wall, peak = python_step(head + CHILD, cwd=code, env={"PYTHONPATH": str(code)})
     data = json.loads(out.read_text())
