@@ -249,3 +249,42 @@ def test_restating_several_months_rewrites_those_and_keeps_the_others(
             ("2024-03", "4.0000000000"),
         )
     }
+
+
+def test_a_scope_build_of_the_cur_mapping_reads_only_that_scopes_raw_rows(tmp_path: Path) -> None:
+    """Restating one month costs that month, not the warehouse's history: every scan of the raw
+    table by the AWS mapping, filtered to one scope as the build filters it, reads only the
+    scope's rows (a lookup CTE of the distinct pricing units once read every period's)."""
+    import json
+
+    from finops_lib import sql
+
+    for period, rows in (("2024-01", 3), ("2024-02", 5), ("2024-03", 7)):
+        deliver(tmp_path / "bucket", period, f"a-{period}", ["1.00"] * rows)
+    import_cur(tmp_path)
+    profile = tmp_path / "profile.json"
+    con = db.connect(tmp_path / "w.duckdb", read_only=True)
+    try:
+        provider, export = con.execute(
+            "select distinct x_provider, x_export_name from raw_aws.cur"
+        ).fetchone() or ("", "")
+        con.execute("set enable_profiling = 'json'")
+        con.execute("set profiling_output = $p", {"p": str(profile)})
+        query = (
+            f"select * from ({sql.load('focus/sources/aws_cur')}) as src "  # noqa: S608 - fixed text
+            f"where {build_mod.SCOPE_EQUALS}"
+        )
+        got = con.execute(query, {"sp": provider, "se": export, "sb": "2024-02"}).fetchall()
+        con.execute("set enable_profiling = 'no_output'")
+    finally:
+        con.close()
+    assert len(got) == 5
+
+    def raw_scans(node: dict) -> list[int]:
+        table = str((node.get("extra_info") or {}).get("Table", ""))
+        own = [node["operator_cardinality"]] if table.endswith("raw_aws.cur") else []
+        return own + [n for child in node.get("children", []) for n in raw_scans(child)]
+
+    scans = raw_scans(json.loads(profile.read_text()))
+    assert scans, "the profile shows no scan of raw_aws.cur"
+    assert max(scans) == 5, f"a scan of raw_aws.cur read {scans} rows for a 5-row scope"

@@ -102,7 +102,11 @@ unit_source as (
     -- PricingUnit is a function of pricing_unit alone: spelled once per distinct unit of the
     -- export (a few dozen) below, joined back to the rows in `mapped`. (On Spark, the spelling
     -- rules inlined into the row projection made its generated code too large for the JIT.)
-    select distinct pricing_unit from staging.aws_cur
+    -- Per scope (provider, export, period), and joined back on it: the build's filter on the
+    -- scope then reaches this scan through the join, which otherwise read every period's rows
+    -- (a restated month in a 24-month warehouse scanned all 24)
+    select distinct x_provider, x_export_name, x_billing_period, pricing_unit
+    from staging.aws_cur
 ),
 
 unit_parts as (
@@ -110,6 +114,9 @@ unit_parts as (
     -- UnitFormat rules: [unit quantity[K|M] ]base[(-| |/| per )time unit], e.g. '1K Requests',
     -- 'GB-Mo', 'Gigabyte Per Hour', 'Lambda-GB-Second', 'days'
     select
+        unit_source.x_provider,
+        unit_source.x_export_name,
+        unit_source.x_billing_period,
         unit_source.pricing_unit,
         units.unit_focus as unit_known,
         case when units.unit_focus is null and unit_source.pricing_unit is not null then regexp_extract(
@@ -458,7 +465,11 @@ mapped as (
                     then coalesce(rate_code, sku) else sku || '.' || rate_code end
             end as sku_price_id
         from categorised
-        left join unit_spelled on unit_spelled.pricing_unit = categorised.pricing_unit
+        left join unit_spelled
+            on unit_spelled.pricing_unit = categorised.pricing_unit
+            and unit_spelled.x_provider = categorised.x_provider
+            and unit_spelled.x_export_name = categorised.x_export_name
+            and unit_spelled.x_billing_period = categorised.x_billing_period
         left join services on services.product_code = categorised.product_code
         left join regions on regions.region_id = categorised.region_code
     ) as joined
