@@ -104,7 +104,10 @@ unit_source as (
     -- rules inlined into the row projection made its generated code too large for the JIT.)
     -- Per scope (provider, export, period), and joined back on it: the build's filter on the
     -- scope then reaches this scan through the join, which otherwise read every period's rows
-    -- (a restated month in a 24-month warehouse scanned all 24)
+    -- (a restated month in a 24-month warehouse scanned all 24). Plain equalities, which the filter
+    -- passes through (`is not distinct from` does not): a row without x_billing_period (only `focus
+    -- convert` of a file with no billing period column) gets no PricingUnit, as it gets no
+    -- BillingPeriodStart
     select distinct x_provider, x_export_name, x_billing_period, pricing_unit
     from staging.aws_cur
 ),
