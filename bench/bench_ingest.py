@@ -1,11 +1,12 @@
 """AWS ingestion and the FOCUS build vs DuckDB alone on the same files (and the dlt pyarrow path).
 
-Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt] [--flavours v1,v2]
+Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt] [--flavours v1,v2,v1w]
        [--data DIR] [--steps duckdb-load,finops-load,...] [--alternate] [--code DIR]
 
 Per flavour (CUR v1 CSV.gz, CUR 2.0 parquet), one month of ``--rows`` usage rows from
 ``finops_lib.demo.generate_aws`` (kept under ``--data`` and reused when it is there), split into files
-of 1M rows as AWS does. Each step is a fresh child process; times are wall seconds, peak RSS is the
+of 1M rows as AWS does. ``v1w`` is the CUR v1 files widened to 209 columns with a third-party header
+(:mod:`bench.wide_cur`), as wide as a real account's report. Each step is a fresh child process; times are wall seconds, peak RSS is the
 step's own (GNU time):
 * duckdb-load: ``CREATE TABLE t AS SELECT * FROM read_csv/read_parquet(<the manifest's files>)``, the
   floor every ratio is taken against;
@@ -115,9 +116,9 @@ def _fresh(tmp: Path) -> dict[str, str]:
     return {"db": str(tmp / "w.duckdb"), "dl": str(tmp / "dl"), "mem": MEMORY_LIMIT}
 
 
-def _generate(data: Path, rows: int) -> dict[str, Path]:
-    """The generated buckets (``v1``, ``v2``, ``v1w``) of ``rows`` usage rows, reused when already
-    there (``v1w`` is ``v1`` widened, see :mod:`bench.wide_cur`)."""
+def _generate(data: Path, rows: int, wide: bool = False) -> dict[str, Path]:
+    """The generated buckets (``v1``, ``v2``, and ``v1w`` when ``wide``) of ``rows`` usage rows,
+    reused when already there (``v1w`` is ``v1`` widened, see :mod:`bench.wide_cur`)."""
     from bench.wide_cur import widen
     from finops_lib.demo import generate_aws
 
@@ -126,7 +127,8 @@ def _generate(data: Path, rows: int) -> dict[str, Path]:
         shutil.rmtree(data, ignore_errors=True)
         generate_aws(data, rows=rows, seed=1, months=("2026-08",), restate_last=False)
         done.write_text(json.dumps({"rows": rows}))
-    widen(data / "cur-v1", data / "cur-v1w")
+    if wide:
+        widen(data / "cur-v1", data / "cur-v1w")
     return {f: data / f"cur-{f}" for f in FLAVOURS}
 
 
@@ -230,7 +232,7 @@ def run(
     code: Path | None = None,
 ) -> list[tuple[str, Measure]]:
     """Measure every step of every flavour; returns (flavour, measure) pairs."""
-    buckets = _generate(data, rows)
+    buckets = _generate(data, rows, wide="v1w" in flavours)
     tmp = Path(tempfile.mkdtemp(prefix="bench_ingest_", dir=ROOT / "data" / "bench"))
     out: list[tuple[str, Measure]] = []
     try:

@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT, help="another checkout to profile")
     args = parser.parse_args()
     data_dir = args.data or ROOT / "data" / "bench" / f"gen-{args.rows}"
-    bucket = _generate(data_dir, args.rows)[args.flavour]
+    bucket = _generate(data_dir, args.rows, wide=args.flavour == "v1w")[args.flavour]
     pattern = FLAVOURS[args.flavour][2]
     files = json.dumps(sorted(str(p) for p in bucket.rglob(pattern)))
     tmp = Path(tempfile.mkdtemp(prefix="profile_", dir=ROOT / "data" / "bench"))
