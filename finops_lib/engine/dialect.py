@@ -21,7 +21,8 @@ found by running the files on both engines (tests/spark/test_same_answers.py):
    Spark inlines every reference to a deterministic CTE, so a wide CTE read by several later ones
    is planned, optimised and compiled once per read (and a cached view's plan, re-analysed from
    its text, never matches the cache); a checkpoint is computed once and read as a leaf. The
-   digest (of the file's text) keeps two files' views apart.
+   digest (of the file's text) keeps two files' views apart. ``AS NOT MATERIALIZED`` (DuckDB's
+   hint to inline a CTE read more than once, which Spark always does) is dropped.
 
 Constructs with no faithful translation are not patched here: the SQL in ``queries/`` is written in
 a form that runs the same on both (see /docs/SCALE.md "Portable SQL").
@@ -436,9 +437,12 @@ def _materialised(tree: exp.Expr, digest: str) -> list[str]:
     """Fix-up 6: the Spark statements caching each ``AS MATERIALIZED`` CTE of ``tree`` (taken
     out of its ``WITH``, its readers renamed to the cached view); ``tree`` is changed in place."""
     with_ = tree.args.get("with_")
-    if not isinstance(with_, exp.With) or not any(
-        c.args.get("materialized") for c in with_.expressions
-    ):
+    if not isinstance(with_, exp.With):
+        return []
+    for cte in with_.expressions:
+        if cte.args.get("materialized") is False:  # AS NOT MATERIALIZED: Spark inlines anyway
+            cte.set("materialized", None)
+    if not any(c.args.get("materialized") for c in with_.expressions):
         return []
     out: list[str] = []
     kept: list[exp.CTE] = []

@@ -42,3 +42,15 @@ def test_the_view_name_differs_per_text_and_duckdb_runs_the_same_text() -> None:
 def test_text_without_materialized_ctes_renders_as_before() -> None:
     (only,) = to_spark("with a as (select 1 as x) select * from a, a as b")
     assert materialised(only) is None and "WITH a AS" in only
+
+
+def test_a_not_materialized_cte_is_an_ordinary_cte_on_spark() -> None:
+    # DuckDB's hint to inline a CTE read twice; Spark has no such syntax (and always inlines)
+    (only,) = to_spark("with a as not materialized (select 1 as x) select * from a, a as b")
+    assert "MATERIALIZED" not in only.upper() and "WITH a AS (SELECT 1 AS x)" in only
+    first, main = to_spark(
+        "with a as not materialized (select 1 as x), p as materialized (select x from a) "
+        "select * from a, p"
+    )
+    assert materialised(first) is not None
+    assert "MATERIALIZED" not in (first + main).upper()
