@@ -435,7 +435,8 @@ def _statements(tree: exp.Expr) -> list[exp.Expr]:
 
 def _materialised(tree: exp.Expr, digest: str) -> list[str]:
     """Fix-up 6: the Spark statements caching each ``AS MATERIALIZED`` CTE of ``tree`` (taken
-    out of its ``WITH``, its readers renamed to the cached view); ``tree`` is changed in place."""
+    out of its ``WITH``, its readers renamed to the cached view), and ``AS NOT MATERIALIZED``
+    dropped; ``tree`` is changed in place."""
     with_ = tree.args.get("with_")
     if not isinstance(with_, exp.With):
         return []
