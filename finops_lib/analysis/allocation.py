@@ -43,7 +43,7 @@ def chargeback(con: duckdb.DuckDBPyConnection, f: Filters, tag_key: str) -> pl.D
         wide.with_columns(pl.sum_horizontal(values).alias("total"))
         .filter(pl.col("total").abs() >= 0.005)  # drop accounts with nothing to charge back
         .with_columns(pl.col([*values, "total"]).round(2))
-        .sort("total", descending=True)
+        .sort(["total", "sub_account_name"], descending=[True, False])
     )
 
 
@@ -162,5 +162,5 @@ def dimension_chargeback(
         wide.join(shared, on=["value", "billing_currency"], how="left")
         .with_columns(pl.sum_horizontal(providers).alias("total"))
         .with_columns(pl.col([*providers, "shared_in", "total"]).round(2))
-        .sort(["billing_currency", "total"], descending=[False, True])
+        .sort(["billing_currency", "total", "value"], descending=[False, True, False])
     )

@@ -180,7 +180,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     accounts = (
         frame.group_by("sub_account_id")
         .agg(pl.col("sub_account_name").first(), pl.col("effective_cost").sum())
-        .sort("effective_cost", descending=True)
+        .sort(["effective_cost", "sub_account_id"], descending=[True, False])
     )
     return {
         "periods": periods(con)["billing_period"].to_list(),
@@ -194,7 +194,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         },
         "services": frame.group_by("service_name")
         .agg(pl.col("effective_cost").sum())
-        .sort("effective_cost", descending=True)["service_name"]
+        .sort(["effective_cost", "service_name"], descending=[True, False])["service_name"]
         .drop_nulls()
         .to_list(),
     }

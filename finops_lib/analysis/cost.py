@@ -49,7 +49,7 @@ def top_movers(
     return (
         frame.with_columns(pl.col("change").cast(pl.Float64).abs().alias("abs_change"))
         .filter(pl.col("abs_change") > 0)
-        .sort("abs_change", descending=True)
+        .sort(["abs_change", "name"], descending=[True, False])  # name: ties in a stable order
         .drop("abs_change")
         .head(limit)
     )

@@ -26,7 +26,7 @@ def top_unit(con: duckdb.DuckDBPyConnection, f: Filters) -> str | None:
     ranked = (
         frame.group_by("consumed_unit")
         .agg(pl.col("effective_cost").sum())
-        .sort("effective_cost", descending=True)
+        .sort(["effective_cost", "consumed_unit"], descending=[True, False])
     )
     return str(ranked["consumed_unit"][0])
 

@@ -48,10 +48,10 @@ select
     day,
     dimension || chr(31) || value || chr(31) || BillingCurrency as series,
     coalesce(ResourceId, '(no resource id)') as resource_id,
-    any_value(coalesce(ProviderName, x_provider)) as provider,
-    any_value(coalesce(SubAccountId, BillingAccountId)) as sub_account_id,
-    any_value(coalesce(SubAccountName, SubAccountId, BillingAccountId)) as sub_account_name,
-    any_value(coalesce(ServiceName, '(none)')) as service_name,
+    max(coalesce(ProviderName, x_provider)) as provider,
+    max(coalesce(SubAccountId, BillingAccountId)) as sub_account_id,
+    max(coalesce(SubAccountName, SubAccountId, BillingAccountId)) as sub_account_name,
+    max(coalesce(ServiceName, '(none)')) as service_name,
     sum(EffectiveCost)::decimal(38, 10) as effective_cost
 from usage
 group by day, series, resource_id

@@ -23,7 +23,7 @@ select
     day,
     provider || chr(31) || sub_account_id || chr(31) || service_name || chr(31) || currency as series,
     resource_id,
-    any_value(ResourceName) as resource_name,
+    max(ResourceName) as resource_name,
     sum(EffectiveCost)::decimal(38, 10) as effective_cost
 from source
 where list_contains(

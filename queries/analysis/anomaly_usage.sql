@@ -25,7 +25,7 @@ final as (
         day,
         provider,
         sub_account_id,
-        any_value(sub_account_name) as sub_account_name,
+        max(sub_account_name) as sub_account_name,
         service_name,
         currency,
         sum(EffectiveCost)::decimal(38, 10) as effective_cost

@@ -10,4 +10,4 @@ where billing_period = $period and commitment_status = 'Used'
       and (len($accounts::varchar[]) = 0 or list_contains($accounts::varchar[], sub_account_id))
 group by all
 having sum(effective_cost) <> 0 or sum(list_cost - effective_cost) <> 0
-order by effective_cost desc
+order by effective_cost desc, sub_account_name, commitment_name  -- names: ties in a stable order

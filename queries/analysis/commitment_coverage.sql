@@ -23,4 +23,4 @@ select
         then covered_cost / (covered_cost + on_demand_cost) end::double as coverage
 from final
 where covered_cost <> 0 or on_demand_cost <> 0
-order by covered_cost + on_demand_cost desc
+order by covered_cost + on_demand_cost desc, service_category

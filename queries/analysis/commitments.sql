@@ -10,10 +10,10 @@ with filtered as (
 final as (
     select
         commitment_id,
-        any_value(commitment_name) as commitment_name,
-        any_value(commitment_type) as commitment_type,
-        any_value(commitment_category) as commitment_category,
-        any_value(provider) as provider,
+        max(commitment_name) as commitment_name,
+        max(commitment_type) as commitment_type,
+        max(commitment_category) as commitment_category,
+        max(provider) as provider,
         count(distinct sub_account_id) filter (where commitment_status = 'Used') as accounts,
         coalesce(sum(effective_cost) filter (where commitment_status = 'Used'), 0)::decimal(38, 10) as used_cost,
         coalesce(sum(effective_cost) filter (where commitment_status = 'Unused'), 0)::decimal(38, 10) as unused_cost,
@@ -29,4 +29,4 @@ select
     case when used_cost + unused_cost <> 0
         then used_cost / (used_cost + unused_cost) end::double as utilisation
 from final
-order by used_cost + unused_cost desc
+order by used_cost + unused_cost desc, commitment_id

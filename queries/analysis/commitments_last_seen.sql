@@ -14,9 +14,9 @@ data_end as (
 final as (
     select
         commitment_id,
-        any_value(commitment_name) as commitment_name,
-        any_value(commitment_type) as commitment_type,
-        any_value(provider) as provider,
+        max(commitment_name) as commitment_name,
+        max(commitment_type) as commitment_type,
+        max(provider) as provider,
         min(first_charge) as first_charge,
         max(last_charge) as last_charge,
         sum(effective_cost) filter (where billing_period = $period)::decimal(38, 10) as effective_cost
@@ -29,4 +29,4 @@ select
     date_diff('day', final.last_charge, data_end.data_end) as days_before_data_end,
     final.last_charge < data_end.data_end as ended
 from final, data_end
-order by final.last_charge
+order by final.last_charge, final.commitment_id

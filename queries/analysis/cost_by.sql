@@ -35,4 +35,4 @@ select
     case when previous_effective_cost <> 0
         then (effective_cost - previous_effective_cost) / abs(previous_effective_cost) end::double as change_pct
 from final
-order by effective_cost desc
+order by effective_cost desc, name  -- name: ties in a stable order (the top N is cut from it)

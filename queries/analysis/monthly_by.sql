@@ -19,4 +19,4 @@ where billing_period <= $period
       and (len($accounts::varchar[]) = 0 or list_contains($accounts::varchar[], sub_account_id))
       and (len($services::varchar[]) = 0 or list_contains($services::varchar[], service_name))
 group by all
-order by billing_period, effective_cost desc
+order by billing_period, effective_cost desc, name

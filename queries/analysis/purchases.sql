@@ -24,4 +24,4 @@ where true
       and (len($accounts::varchar[]) = 0 or list_contains($accounts::varchar[], sub_account_id))
       and (len($services::varchar[]) = 0 or list_contains($services::varchar[], service_name))
 group by all
-order by billed_cost desc
+order by billed_cost desc, provider, service_name, description, charge_frequency

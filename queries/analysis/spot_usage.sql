@@ -25,7 +25,7 @@ spot as (
     select
         provider,
         sub_account_id,
-        any_value(sub_account_name) as sub_account_name,
+        max(sub_account_name) as sub_account_name,
         service_name,
         currency,
         sum(effective_cost)::decimal(38, 10) as spot_cost,

@@ -1,6 +1,6 @@
 -- The most expensive resources of one period, from marts.resource_cost (one row per resource and
 -- filter dimensions; a resource seen under several accounts or services sums the rows kept).
--- Two steps: rank the resources by cost, then name only the top ones, because any_value over five
+-- Two steps: rank the resources by cost, then name only the top ones, because max over five
 -- text columns of every resource costs more than the sums.
 with filtered as (
     select * from marts.resource_cost
@@ -24,11 +24,11 @@ ranked as (
 named as (
     select
         resource_id,
-        any_value(resource_name) as resource_name,
-        any_value(resource_type) as resource_type,
-        any_value(service_name) as service_name,
-        any_value(sub_account_name) as sub_account_name,
-        any_value(provider) as provider
+        max(resource_name) as resource_name,
+        max(resource_type) as resource_type,
+        max(service_name) as service_name,
+        max(sub_account_name) as sub_account_name,
+        max(provider) as provider
     from filtered
     where resource_id in (select resource_id from ranked)
     group by resource_id

@@ -15,7 +15,7 @@ select
     service_name,
     SkuId as sku_id,
     PricingUnit as pricing_unit,
-    any_value(provider) as provider,
+    max(provider) as provider,
     sum(PricingQuantity)::decimal(38, 10) as pricing_quantity,
     (sum(ListCost) / sum(PricingQuantity))::double as list_unit_price,
     (sum(ContractedCost) / sum(PricingQuantity))::double as contracted_unit_price,
@@ -27,5 +27,5 @@ where true
       and (len($accounts::varchar[]) = 0 or list_contains($accounts::varchar[], sub_account_id))
       and (len($services::varchar[]) = 0 or list_contains($services::varchar[], service_name))
 group by all
-order by effective_cost desc, list_unit_price desc
+order by effective_cost desc, list_unit_price desc, service_name, sku_id, pricing_unit
 limit $limit

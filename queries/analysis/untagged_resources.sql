@@ -22,10 +22,10 @@ ranked as (
 named as (
     select
         resource_id,
-        any_value(resource_name) as resource_name,
-        any_value(service_name) as service_name,
-        any_value(sub_account_name) as sub_account_name,
-        any_value(provider) as provider
+        max(resource_name) as resource_name,
+        max(service_name) as service_name,
+        max(sub_account_name) as sub_account_name,
+        max(provider) as provider
     from filtered
     where resource_id in (select resource_id from ranked)
     group by resource_id

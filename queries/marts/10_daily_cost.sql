@@ -14,9 +14,9 @@ final as (
         -- ProviderName (FOCUS 1.2, deprecated in 1.3) else ServiceProviderName, else the loader's tag
         coalesce(ProviderName, ServiceProviderName, x_provider) as provider,
         BillingAccountId as billing_account_id,
-        any_value(BillingAccountName) as billing_account_name,
+        max(BillingAccountName) as billing_account_name,
         coalesce(SubAccountId, BillingAccountId) as sub_account_id,
-        any_value(coalesce(SubAccountName, SubAccountId, BillingAccountName, BillingAccountId)) as sub_account_name,
+        max(coalesce(SubAccountName, SubAccountId, BillingAccountName, BillingAccountId)) as sub_account_name,
         coalesce(ServiceCategory, 'Other') as service_category,
         coalesce(ServiceName, '(none)') as service_name,
         coalesce(RegionId, '(global)') as region,

@@ -177,3 +177,28 @@ def test_conformance_lists_every_rule_failures_first(con: duckdb.DuckDBPyConnect
     failing = outcome.frame["failing_rows"].to_list()
     assert failing == sorted(failing, reverse=True)
     assert "rules" in outcome.message
+
+
+def test_ranked_tables_order_equal_costs_by_name() -> None:
+    """A top-N cut from rows of equal cost takes the same rows on every run (the reports' bytes
+    stay the same): ties are ordered by name, whatever order the rows were stored or grouped in."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.daily_cost (billing_period varchar, day date, provider varchar, "
+        "sub_account_id varchar, sub_account_name varchar, billing_account_id varchar, "
+        "billing_account_name varchar, service_name varchar, service_category varchar, "
+        "region varchar, charge_category varchar, pricing_category varchar, "
+        "effective_cost decimal(38, 10), rows bigint)"
+    )
+    names = [f"svc-{i:02d}" for i in range(60)]
+    for period, cost in (("2024-09", 5), ("2024-08", 2)):
+        con.executemany(
+            "insert into marts.daily_cost values ($1, $1 || '-01', 'AWS', 'a', 'a', 'b', 'b', $2, 'Compute', "
+            "'r', 'Usage', 'Standard', $3, 1)",
+            [(period, n, cost) for n in reversed(names)],
+        )
+    f = fa.Filters(period="2024-09")
+    assert fa.cost.cost_by(con, f, "service", limit=10)["name"].to_list() == names[:10]
+    assert fa.cost.top_movers(con, f, "service", limit=10)["name"].to_list() == names[:10]
+    assert fa.base.filter_options(con)["services"] == names

@@ -10,7 +10,7 @@ with src as (
 
 services as (
     -- one subcategory per display name (lookups/aws_services.csv)
-    select service_name, any_value(service_subcategory) as service_subcategory
+    select service_name, min(service_subcategory) as service_subcategory
     from staging.lookup_aws_services
     group by service_name
 ),
