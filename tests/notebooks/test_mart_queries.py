@@ -70,7 +70,7 @@ REFERENCE = {
         from keys, filtered
         group by keys.tag_key
         order by keys.tag_key""",
-    # resources: the costs, and every value each descriptive column may take (any_value picks one)
+    # resources: the costs, and every value each descriptive column may take (the query shows one of them)
     "top_resources": f"""{SOURCE}
         select
             ResourceId as resource_id,
