@@ -424,14 +424,21 @@ mapped as (
         -- x_delivery_id: the CUR assembly id (v1) / execution id (2.0) the row was delivered in
         x_manifest_id as x_delivery_id,
         -- x_extras: one JSON object of the CUR-only extras, NULL members left out (concat_ws skips
-        -- NULLs); money as exact decimal text; cost_category is already compact JSON object text
+        -- NULLs); money as exact decimal text; cost_category is already compact JSON object text.
+        -- An amount under 10^8 is spelled through DECIMAL(18, 10) (a 64-bit integer): the same
+        -- text as the DECIMAL(38, 10) cast, at a third of its cost (2M rows: 0.18 against 0.55
+        -- CPU-s a column; bench/RESULTS.md, session 11)
         cast('{' || concat_ws(',',
             '"line_item_type":' || to_json(line_item_type),
             '"cur_version":' || to_json(x_cur_version),
             '"usage_type":' || to_json(usage_type),
             '"operation":' || to_json(operation),
-            '"public_on_demand_cost":"' || cast(public_on_demand_cost as varchar) || '"',
-            '"net_unblended_cost":"' || cast(net_unblended_cost as varchar) || '"',
+            '"public_on_demand_cost":"' || case when abs(public_on_demand_cost) < 100000000
+                then cast(cast(public_on_demand_cost as decimal(18, 10)) as varchar)
+                else cast(public_on_demand_cost as varchar) end || '"',
+            '"net_unblended_cost":"' || case when abs(net_unblended_cost) < 100000000
+                then cast(cast(net_unblended_cost as decimal(18, 10)) as varchar)
+                else cast(net_unblended_cost as varchar) end || '"',
             '"cost_categories":' || cost_category
         ) || '}' as json) as x_extras,
         -- helpers for the unused rows, dropped below
