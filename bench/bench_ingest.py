@@ -6,8 +6,8 @@ Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt] [--fl
 Per flavour (CUR v1 CSV.gz, CUR 2.0 parquet), one month of ``--rows`` usage rows from
 ``finops_lib.demo.generate_aws`` (kept under ``--data`` and reused when it is there), split into files
 of 1M rows as AWS does. ``v1w`` is the CUR v1 files widened to 209 columns with a third-party header
-(:mod:`bench.wide_cur`), as wide as a real account's report. Each step is a fresh child process; times are wall seconds, peak RSS is the
-step's own (GNU time):
+(:mod:`bench.wide_cur`), as wide as a real account's report. Each step is a fresh child process;
+times are wall seconds, peak RSS is the step's own (GNU time):
 * duckdb-load: ``CREATE TABLE t AS SELECT * FROM read_csv/read_parquet(<the manifest's files>)``, the
   floor every ratio is taken against;
 * finops-load: discover + the atomic period load (``pipeline.load_delivery``: typed parse, maps to
