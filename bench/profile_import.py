@@ -1,6 +1,7 @@
 """Profile one AWS import, phase by phase and statement by statement (wall and CPU seconds).
 
 Usage: python -m bench.profile_import [--rows 2000000] [--flavour v1] [--data DIR] [--no-duckdb]
+[--each]
 
 Runs, in this order and each in a fresh child process: DuckDB alone (``CREATE TABLE t AS SELECT *
 FROM read_csv/read_parquet(files)``), then ``pipeline.import_provider`` on a fresh warehouse with
@@ -127,6 +128,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--no-duckdb", action="store_true")
     parser.add_argument("--code", type=Path, default=ROOT, help="another checkout to profile")
+    parser.add_argument(
+        "--each", action="store_true", help="also list every statement over 0.2 s, in run order"
+    )
     args = parser.parse_args()
     data_dir = args.data or ROOT / "data" / "bench" / f"gen-{args.rows}"
     bucket = _generate(data_dir, args.rows, wide=args.flavour == "v1w")[args.flavour]
@@ -146,6 +150,11 @@ def main() -> None:
             (tmp / "alone.duckdb").unlink()
         data = profile(bucket, args.flavour, tmp, args.code.resolve())
         print(report(data, base[0] or 1.0, base[1]))
+        if args.each:
+            print("\n| # | phase | statement | wall s | CPU s |\n|---:|---|---|---:|---:|")
+            for i, (ph, label, w, c) in enumerate(data["rows"]):
+                if w >= 0.2 and not label.startswith("=="):
+                    print(f"| {i} | {ph} | `{label[:60].replace('|', '/')}` | {w:.2f} | {c:.2f} |")
         print(f"\nDuckDB alone CPU {cpu:.2f} s (whole process)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

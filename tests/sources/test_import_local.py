@@ -123,6 +123,22 @@ def good(tmp_path: Path) -> Path:
     return bucket
 
 
+def test_untagged_rows_hold_an_empty_object_and_get_no_tags(good: Path, tmp_path: Path) -> None:
+    # resource_tags is '{}' when the file has tag columns but the row has no tag (not NULL: the
+    # FOCUS build's Tags rewrite then runs per distinct tag set); FOCUS Tags stays NULL for it
+    con = db.connect(tmp_path / "w.duckdb", read_only=True)
+    raw = con.execute(
+        "select x_source_row % 2, resource_tags, count(*) from raw_aws.cur group by all order by 1"
+    ).fetchall()
+    tags = con.execute(
+        "select x_source_row % 2, Tags::varchar, count(*) from focus.cost_and_usage"
+        " where x_row_kind = 'source' group by all order by 1"
+    ).fetchall()
+    con.close()
+    assert raw == [(0, "{}", 5), (1, '{"user:team":"core"}', 5)]
+    assert tags == [(0, None, 5), (1, '{"team":"core"}', 5)]
+
+
 def test_v1_maps_extras_and_typed_nulls(good: Path, tmp_path: Path) -> None:
     con = db.connect(tmp_path / "w.duckdb", read_only=True)
     got = con.execute(

@@ -407,8 +407,11 @@ def test_tags_strip_user_prefix_and_keep_aws_prefix(con: duckdb.DuckDBPyConnecti
 def test_untagged_row_has_null_tags_and_cost_categories_are_kept(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    (row,) = focus(con, {**USAGE, "cost_category": {"Team": "web"}})
-    assert row["Tags"] is None
+    # NULL, and '{}', how the loader writes "no tags", both mean no tags
+    row, empty = focus(
+        con, {**USAGE, "cost_category": {"Team": "web"}}, {**USAGE, "resource_tags": {}}
+    )
+    assert row["Tags"] is None and empty["Tags"] is None
     assert json.loads(row["x_extras"])["cost_categories"] == {"Team": "web"}
 
 

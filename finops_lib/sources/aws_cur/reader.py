@@ -328,26 +328,38 @@ def _text_cast(expr: str, dst_type: str) -> str:
     return f"COALESCE(TRY_CAST({expr} AS {fast}), CASE WHEN {expr} IS NOT NULL THEN {checked} END)"
 
 
-def _json_text(src: str, src_type: str) -> str:
-    """A map column as compact JSON object text; NULL when empty.
+#: Map columns stored as ``'{}'`` rather than NULL when a row has no entry (the file has the
+#: columns): ``resource_tags``. DuckDB runs a scalar function once per distinct value of a
+#: dictionary-compressed column, but only on a column without NULLs; so the FOCUS build's ``Tags``
+#: rewrite runs once per tag set instead of once per row (2M CUR rows: the FOCUS ``COPY`` about 2
+#: CPU-s less; bench/RESULTS.md, session 12). NULL and ``'{}'`` both mean "no tags".
+EMPTY_AS_OBJECT = frozenset({"resource_tags"})
+
+
+def _json_text(src: str, src_type: str, *, keep_empty: bool = False) -> str:
+    """A map column as compact JSON object text; NULL when empty (``keep_empty``: ``'{}'``).
 
     Native MAPs (CUR 2.0 parquet) are serialised; JSON text (CUR 2.0 CSV) is parsed once, so a
     malformed value is an error that names the file, and re-serialised compactly.
     """
     if src_type.startswith("MAP"):
-        return f"NULLIF(CAST(to_json({src}) AS VARCHAR), '{{}}')"
-    return f"NULLIF(CAST(json(NULLIF(CAST({src} AS VARCHAR), '')) AS VARCHAR), '{{}}')"
+        text = f"CAST(to_json({src}) AS VARCHAR)"
+    else:
+        text = f"CAST(json(NULLIF(CAST({src} AS VARCHAR), '')) AS VARCHAR)"
+    return f"COALESCE({text}, '{{}}')" if keep_empty else f"NULLIF({text}, '{{}}')"
 
 
-def _json_pack(items: list[tuple[str, str]]) -> str:
+def _json_pack(items: list[tuple[str, str]], *, keep_empty: bool = False) -> str:
     """CUR v1 ``<category>/<key>`` columns packed into one JSON object text, without NULL or ''
-    values; NULL when no value is set. String concatenation, not a MAP: a MAP costs several times
-    more to build and to store, and the FOCUS build only needs the JSON."""
+    values; NULL when no value is set (``keep_empty``: ``'{}'``). String concatenation, not a MAP:
+    a MAP costs several times more to build and to store, and the FOCUS build only needs the
+    JSON."""
     parts = ", ".join(
         f"CASE WHEN {src} <> '' THEN {sql_literal(json.dumps(key) + ':')} || to_json({src}) END"
         for key, src in items
     )
-    return f"NULLIF('{{' || concat_ws(',', {parts}) || '}}', '{{}}')"
+    text = f"'{{' || concat_ws(',', {parts}) || '}}'"
+    return text if keep_empty else f"NULLIF({text}, '{{}}')"
 
 
 @dataclass
@@ -408,7 +420,7 @@ def cur_plan(
             if target == "product" and f"product_{key}" in CANONICAL_COLUMNS:
                 select[f"product_{key}"] = src if csv else _cast(src, typ, "VARCHAR")
         elif target in MAP_COLUMNS:
-            select[target] = _json_text(src, typ)
+            select[target] = _json_text(src, typ, keep_empty=target in EMPTY_AS_OBJECT)
             if target == "product":
                 product_map = (src, typ)
         elif canonical is not None:
@@ -425,7 +437,7 @@ def cur_plan(
             hint="is the report a cost and usage report with line items? check --cur-version",
         )
     for target, items in packs.items():
-        select[target] = _json_pack(items)
+        select[target] = _json_pack(items, keep_empty=target in EMPTY_AS_OBJECT)
     if product_map is not None:
         src, typ = product_map
         for col in CANONICAL_COLUMNS:

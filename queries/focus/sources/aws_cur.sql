@@ -411,9 +411,12 @@ mapped as (
         -- resource_tags is compact JSON object text (the loader writes it), so a key is exactly a
         -- '"' right after '{' or ','; inside a string value every '"' is escaped ('\"'). Rewriting
         -- the key prefixes in the text is therefore exact, and much cheaper than a map round trip.
-        cast(regexp_replace(regexp_replace(
+        -- No tags is '{}' (NULL in rows loaded before it was), NULL here. The rewrite reads the raw
+        -- column itself, with nothing between: on a dictionary-compressed column without NULLs
+        -- DuckDB runs it once per distinct tag set, not once per row (docs/CONTRACTS.md)
+        cast(nullif(regexp_replace(regexp_replace(
             resource_tags, '([{,])"user[:_]', '\1"', 'g'), '([{,])"aws_', '\1"aws:', 'g'
-        ) as json) as Tags,
+        ), '{}') as json) as Tags,
         x_provider,
         x_export_name,
         x_billing_period,
