@@ -2,11 +2,13 @@
 
 Usage: python -m bench.bench_ingest [--rows 1000000] [--runs 3] [--no-dlt] [--flavours v1,v2,v1w]
        [--data DIR] [--steps duckdb-load,finops-load,...] [--alternate] [--code DIR]
+       [--bucket DIR:PREFIX:NAME --flavours ext]
 
 Per flavour (CUR v1 CSV.gz, CUR 2.0 parquet), one month of ``--rows`` usage rows from
 ``finops_lib.demo.generate_aws`` (kept under ``--data`` and reused when it is there), split into files
 of 1M rows as AWS does. ``v1w`` is the CUR v1 files widened to 209 columns with a third-party header
-(:mod:`bench.wide_cur`), as wide as a real account's report. Each step is a fresh child process;
+(:mod:`bench.wide_cur`), as wide as a real account's report. ``ext`` is a CUR v1 bucket written by
+another generator (``--bucket``, e.g. koku-nise's, see bench/RESULTS.md). Each step is a fresh child process;
 times are wall seconds, peak RSS is the step's own (GNU time):
 * duckdb-load: ``CREATE TABLE t AS SELECT * FROM read_csv/read_parquet(<the manifest's files>)``, the
   floor every ratio is taken against;
@@ -43,9 +45,11 @@ FLAVOURS = {
     "v1": ("cur", "demo-cur", "*.csv.gz"),
     "v2": ("exports", "demo-cur2", "*.parquet"),
     "v1w": ("cur", "demo-cur", "*.csv.gz"),  # v1 widened to 209 columns (bench.wide_cur)
+    # a CUR v1 bucket written by another generator (--bucket DIR:PREFIX:NAME), e.g. koku-nise
+    "ext": ("cur", "cur", "*.csv.gz"),
 }
 #: The CUR version each flavour is imported as.
-VERSIONS = {"v1": "v1", "v2": "v2", "v1w": "v1"}
+VERSIONS = {"v1": "v1", "v2": "v2", "v1w": "v1", "ext": "v1"}
 # the project's default [project].memory_limit, unless --memory-limit says otherwise
 MEMORY_LIMIT = SCHEMA["project"]["memory_limit"][1]
 
@@ -129,7 +133,18 @@ def _generate(data: Path, rows: int, wide: bool = False) -> dict[str, Path]:
         done.write_text(json.dumps({"rows": rows}))
     if wide:
         widen(data / "cur-v1", data / "cur-v1w")
-    return {f: data / f"cur-{f}" for f in FLAVOURS}
+    return {f: data / f"cur-{f}" for f in FLAVOURS} | EXTERNAL
+
+
+#: The ``ext`` flavour's bucket, when ``--bucket`` names one.
+EXTERNAL: dict[str, Path] = {}
+
+
+def use_bucket(spec: str) -> None:
+    """``--bucket DIR:PREFIX:NAME``: a CUR v1 bucket from elsewhere becomes the ``ext`` flavour."""
+    where, prefix, name = spec.rsplit(":", 2)
+    FLAVOURS["ext"] = (prefix, name, "*.csv.gz")
+    EXTERNAL["ext"] = Path(where).resolve()
 
 
 def _expected(bucket: Path) -> Decimal | None:
@@ -286,7 +301,12 @@ def main() -> None:
     )
     parser.add_argument("--alternate", action="store_true", help="alternate the steps per run")
     parser.add_argument("--code", type=Path, default=None, help="a before checkout to compare")
+    parser.add_argument(
+        "--bucket", default=None, help="DIR:PREFIX:NAME, a CUR v1 bucket measured as flavour ext"
+    )
     args = parser.parse_args()
+    if args.bucket:
+        use_bucket(args.bucket)
     if args.memory_limit:
         global MEMORY_LIMIT
         MEMORY_LIMIT = args.memory_limit

@@ -1,7 +1,7 @@
 """Profile one AWS import, phase by phase and statement by statement (wall and CPU seconds).
 
 Usage: python -m bench.profile_import [--rows 2000000] [--flavour v1] [--data DIR] [--no-duckdb]
-[--each]
+       [--each] [--bucket DIR:PREFIX:NAME --flavour ext]
 
 Runs, in this order and each in a fresh child process: DuckDB alone (``CREATE TABLE t AS SELECT *
 FROM read_csv/read_parquet(files)``), then ``pipeline.import_provider`` on a fresh warehouse with
@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench.bench_ingest import DUCKDB, FLAVOURS, MEMORY_LIMIT, VERSIONS, _generate
+from bench.bench_ingest import DUCKDB, FLAVOURS, MEMORY_LIMIT, VERSIONS, _generate, use_bucket
 from bench.common import ROOT, python_step
 
 CHILD = r"""
@@ -131,7 +131,12 @@ def main() -> None:
     parser.add_argument(
         "--each", action="store_true", help="also list every statement over 0.2 s, in run order"
     )
+    parser.add_argument(
+        "--bucket", default=None, help="DIR:PREFIX:NAME, a CUR v1 bucket profiled as flavour ext"
+    )
     args = parser.parse_args()
+    if args.bucket:
+        use_bucket(args.bucket)
     data_dir = args.data or ROOT / "data" / "bench" / f"gen-{args.rows}"
     bucket = _generate(data_dir, args.rows, wide=args.flavour == "v1w")[args.flavour]
     pattern = FLAVOURS[args.flavour][2]

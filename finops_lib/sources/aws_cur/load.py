@@ -22,8 +22,8 @@ from finops_lib.sources.aws_cur.helpers import safe_local_path
 from finops_lib.sources.aws_cur.reader import (
     Plan,
     check_numbering,
+    columns,
     cur_plan,
-    describe,
     focus_plan,
     insert_plan,
     unpack,
@@ -80,7 +80,7 @@ def _plans(
             "x_source_file": key,
             "x_load_id": ctx.load_id,
         }
-        cols = describe(con, path, key)
+        cols = columns(con, path, key)
         if is_focus:
             plan = focus_plan(path, cols, key, meta, focus_types())
         else:
