@@ -778,8 +778,9 @@ def insert_plan(
     stream = arrow_source(plan.arrow, plan.columns, plan.packs) if plan.arrow is not None else None
     with contextlib.ExitStack() as cleanup:
         try:
-            if stream is not None:
+            if stream is not None and estimated_rows(stream.path) < ONE_THREAD_ROWS:
                 cleanup.enter_context(_one_thread(con))
+            if stream is not None:
                 cleanup.callback(stream.close)
                 con.register(ARROW_VIEW, stream.capsule)
                 cleanup.callback(con.unregister, ARROW_VIEW)
@@ -792,14 +793,41 @@ def insert_plan(
     return int(row[0]) if row else 0
 
 
+#: A CSV file with fewer rows than this (four of DuckDB's row groups) is inserted on one thread.
+ONE_THREAD_ROWS = 4 * 122_880
+
+
+def estimated_rows(path: Path) -> int:
+    """About how many lines ``path`` (CSV, or single-member CSV.gz) holds: its text size (a gzip
+    file's trailer says it, modulo 4 GiB) over the length of its first lines (up to 1 MB)."""
+    try:
+        with path.open("rb") as f:
+            if path.name.lower().endswith(".gz"):
+                f.seek(-4, 2)
+                size = int.from_bytes(f.read(4), "little")
+                if size < path.stat().st_size:  # 4 GiB or more of text: wrapped around
+                    return ONE_THREAD_ROWS
+                with gzip.open(path, "rb") as text:
+                    head = text.read(1 << 20)
+            else:
+                size = path.stat().st_size
+                head = f.read(1 << 20)
+    except (OSError, EOFError, zlib.error):
+        return 0  # the insert says what is wrong with the file
+    return size * max(head.count(b"\n"), 1) // max(len(head), 1)
+
+
 @contextlib.contextmanager
 def _one_thread(con: duckdb.DuckDBPyConnection) -> Generator[None, None, None]:
     """DuckDB on one thread for the statement (the ``threads`` setting restored after it).
 
-    An insert from a CSV's Arrow stream cannot run in parallel (the stream is read in order), and
-    DuckDB's second thread only contends for it: 2M CUR rows of 195 columns in 100k-row files
-    loaded faster and with a fifth less CPU on one thread, while the stream's read-ahead thread
-    (:func:`_read_ahead`) parses on the other core (bench/RESULTS.md, session 13).
+    For a file of fewer than :data:`ONE_THREAD_ROWS` rows, DuckDB's second thread costs more than
+    it gives: a parallel insert leaves each thread's rows in row groups of their own, merged and
+    written again when the statement ends, while on one thread they go on filling the
+    transaction's row group from the file before. 2M koku-nise rows (195 columns, 21 files of
+    100k rows) loaded in a sixth less time and a fifth less CPU on one thread, with the stream's
+    read-ahead thread (:func:`_read_ahead`) parsing on the other core; 2M rows in files of 1M
+    loaded faster on two (bench/RESULTS.md, session 13).
     """
     # set through a cursor of its own: ``threads`` is the database's, and a failed statement
     # leaves ``con``'s transaction refusing every statement until the caller rolls back
