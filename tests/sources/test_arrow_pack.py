@@ -82,7 +82,9 @@ def _packs(path: Path, numbered: bool) -> dict[str, tuple]:
     con = duckdb.connect()
     plan = cur_plan(path, columns(con, path, path.name), path.name, {}, numbered=numbered)
     assert bool(plan.packs) == numbered  # the import packs on the stream, convert in SQL
-    stream = arrow_source(plan.arrow, plan.columns, plan.packs) if plan.arrow else None
+    stream = (
+        arrow_source(plan.arrow, plan.columns, plan.packs, plan.one_thread) if plan.arrow else None
+    )
     try:
         if stream is not None:
             con.register(ARROW_VIEW, stream.capsule)

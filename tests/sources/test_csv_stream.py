@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from finops_lib.errors import InputError
+from finops_lib.sources.aws_cur import reader
 from finops_lib.sources.aws_cur.reader import (
     ONE_THREAD_ROWS,
     arrow_source,
@@ -73,7 +74,13 @@ def files(tmp_path: Path) -> list[Path]:
     return out
 
 
-def test_every_file_is_inserted_whole_and_numbered(files: list[Path]) -> None:
+@pytest.mark.parametrize("one_thread_rows", [ONE_THREAD_ROWS, 0], ids=["small", "large"])
+def test_every_file_is_inserted_whole_and_numbered(
+    files: list[Path], one_thread_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files taken as small (one thread, read ahead, packed by Arrow) and as large (DuckDB's
+    threads, the SQL pack) load the same rows."""
+    monkeypatch.setattr(reader, "ONE_THREAD_ROWS", one_thread_rows)
     before = len(_read_ahead_threads())
     con = duckdb.connect()
     assert _load(con, files) == [1_000, 250_000, 3, 40_000]
@@ -114,7 +121,7 @@ def test_a_stream_never_read_is_closed_cleanly(files: list[Path]) -> None:
     before = len(_read_ahead_threads())
     con = duckdb.connect()
     plan = cur_plan(files[1], columns(con, files[1], "f"), "f", {"x_source_file": "f"})
-    stream = arrow_source(plan.arrow, plan.columns, plan.packs)  # type: ignore[arg-type]
+    stream = arrow_source(plan.arrow, plan.columns, plan.packs, plan.one_thread)  # type: ignore[arg-type]
     stream.close()
     stream.close()  # idempotent
     assert len(_read_ahead_threads()) == before

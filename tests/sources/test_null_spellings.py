@@ -72,7 +72,9 @@ def _read(path: Path, how: str) -> list[dict]:
     con.execute("SET TimeZone = 'UTC'")
     cols = describe(con, path, path.name)
     plan = cur_plan(path, cols, path.name, META, numbered=how == "import")
-    stream = arrow_source(plan.arrow, plan.columns, plan.packs) if plan.arrow else None
+    stream = (
+        arrow_source(plan.arrow, plan.columns, plan.packs, plan.one_thread) if plan.arrow else None
+    )
     try:
         if stream is not None:
             con.register(ARROW_VIEW, stream.capsule)

@@ -127,7 +127,8 @@ class CsvStream:
     PyGILState_Release``, exit code 134) or hangs.
 
     ``packs``: columns packed into JSON object text as the file is read (:class:`Pack`), added to
-    each batch after the file's own.
+    each batch after the file's own. ``read_ahead``: parsed ahead on a thread of its own (see
+    :func:`_numbered_batches`).
 
     The file is opened on the first batch, so an unreadable file fails the statement (and
     :func:`bad_file` names it), not this constructor. :meth:`close` releases what is left, whatever
@@ -135,7 +136,11 @@ class CsvStream:
     """
 
     def __init__(
-        self, path: Path, columns: list[tuple[str, str]], packs: list[Pack] | None = None
+        self,
+        path: Path,
+        columns: list[tuple[str, str]],
+        packs: list[Pack] | None = None,
+        read_ahead: bool = False,
     ) -> None:
         import pyarrow as pa
 
@@ -148,7 +153,7 @@ class CsvStream:
             + [pa.field(ARROW_ROW, pa.int64())]
         )
         self._stop = threading.Event()
-        batches = _numbered_batches(path, names, packs, self.schema, self._stop)
+        batches = _numbered_batches(path, names, packs, self.schema, self._stop, read_ahead)
         self._batches = weakref.ref(batches)  # owned by the stream only, so its release ends it
         self._reader: Any = pa.RecordBatchReader.from_batches(self.schema, batches)
         self._capsule: Any = None
@@ -198,16 +203,29 @@ class CsvStream:
 
 
 def _numbered_batches(
-    path: Path, names: list[str], packs: list[Pack], schema: Any, stop: threading.Event
+    path: Path,
+    names: list[str],
+    packs: list[Pack],
+    schema: Any,
+    stop: threading.Event,
+    read_ahead: bool,
 ) -> Generator[Any, None, None]:
     """The batches of :class:`CsvStream` (a function, not a method: nothing refers back to the
     stream object, so the generator ends as soon as whoever reads it releases it).
 
-    The file is parsed ahead by a thread of its own (:func:`_read_ahead`), at most
-    :data:`READ_AHEAD` batches ahead: DuckDB inserts a batch while the next ones are decompressed
-    and parsed (Arrow releases the GIL), instead of waiting for them. The thread is stopped and
-    joined when the generator ends, however it ends.
+    ``read_ahead``: the file is parsed by a thread of its own (:func:`_read_ahead`), at most
+    :data:`READ_AHEAD` batches ahead, so that DuckDB, inserting on one thread, does not wait for
+    the next batch to be decompressed, parsed and packed (Arrow releases the GIL). The thread is
+    stopped and joined when the generator ends, however it ends. Otherwise each batch is parsed
+    when DuckDB asks for it, by Arrow's threads.
     """
+    if not read_ahead:
+        with contextlib.closing(_csv_batches(path, names, packs, schema, 1 << 20, True)) as each:
+            for batch in each:
+                if stop.is_set():
+                    return
+                yield batch
+        return
     batches: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
     reader = threading.Thread(
         target=_read_ahead, args=(path, names, packs, schema, stop, batches), daemon=True
@@ -242,9 +260,6 @@ def _read_ahead(
 ) -> None:
     """Parse ``path`` into numbered batches, with their ``packs``, and put them on ``out``, then
     :data:`_END` (or the exception that stopped it); returns as soon as ``stop`` is set."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
 
     def put(item: Any) -> bool:
         while not stop.is_set():
@@ -256,46 +271,63 @@ def _read_ahead(
         return False
 
     try:
-        with contextlib.ExitStack() as opened:
-            source = opened.enter_context(pa.input_stream(str(path), compression="detect"))
-            reader = pcsv.open_csv(
-                source,
-                read_options=pcsv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=BLOCK_SIZE, use_threads=False
-                ),
-                parse_options=pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True),
-                convert_options=pcsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    # only the empty field is NULL here (Arrow's default list also has "null",
-                    # "NA", "N/A", "nan"...: text in a VARCHAR column); the typed casts add
-                    # NULL_SPELLINGS
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                ),
-            )
-            opened.callback(reader.close)
-            start = 1
-            for batch in reader:
-                rows = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
-                packed = [pack.arrow(batch) for pack in packs]
-                if not put(
-                    pa.RecordBatch.from_arrays([*batch.columns, *packed, rows], schema=schema)
-                ):
+        with contextlib.closing(
+            _csv_batches(path, names, packs, schema, BLOCK_SIZE, False)
+        ) as batches:
+            for batch in batches:
+                if not put(batch):
                     return
-                start += batch.num_rows
     except BaseException as exc:  # handed to the reading side, which raises it
         put(exc)
         return
     put(_END)
 
 
+def _csv_batches(
+    path: Path, names: list[str], packs: list[Pack], schema: Any, block: int, threads: bool
+) -> Generator[Any, None, None]:
+    """The file's rows as Arrow string batches of ``block`` bytes of text, numbered from 1, with
+    their ``packs`` after the file's columns."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    with contextlib.ExitStack() as opened:
+        source = opened.enter_context(pa.input_stream(str(path), compression="detect"))
+        reader = pcsv.open_csv(
+            source,
+            read_options=pcsv.ReadOptions(
+                column_names=names, skip_rows=1, block_size=block, use_threads=threads
+            ),
+            parse_options=pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                # only the empty field is NULL here (Arrow's default list also has "null",
+                # "NA", "N/A", "nan"...: text in a VARCHAR column); the typed casts add
+                # NULL_SPELLINGS
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        opened.callback(reader.close)
+        start = 1
+        for batch in reader:
+            rows = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
+            packed = [pack.arrow(batch) for pack in packs]
+            yield pa.RecordBatch.from_arrays([*batch.columns, *packed, rows], schema=schema)
+            start += batch.num_rows
+
+
 def arrow_source(
-    path: Path, columns: list[tuple[str, str]], packs: list[Pack] | None = None
+    path: Path,
+    columns: list[tuple[str, str]],
+    packs: list[Pack] | None = None,
+    read_ahead: bool = False,
 ) -> CsvStream:
     """A CSV (or CSV.gz) file as a :class:`CsvStream`; register its ``capsule`` as
     :data:`ARROW_VIEW` for the insert, then ``con.unregister`` and ``close()`` it."""
-    return CsvStream(path, columns, packs)
+    return CsvStream(path, columns, packs, read_ahead)
 
 
 @dataclass(frozen=True)
@@ -304,9 +336,11 @@ class Pack:
     (:meth:`arrow`), as :func:`_json_pack` does in SQL, to the byte: ``{"key":"value",...}`` in
     column order, without NULL or '' values; NULL when no value is set (``keep_empty``: ``'{}'``).
 
-    Built on the stream's read-ahead thread, the pack costs the insert nothing: on 2M koku-nise
-    rows the 111 ``product/*`` columns packed in SQL were a quarter of the load, all of it on the
-    one thread that inserts (bench/RESULTS.md, session 13).
+    Used for a file inserted on one DuckDB thread (:data:`ONE_THREAD_ROWS`): built on the stream's
+    read-ahead thread, the pack costs that thread nothing (on 2M koku-nise rows the 111
+    ``product/*`` columns packed in SQL were a quarter of the load). A larger file is inserted on
+    DuckDB's threads, which share the SQL pack between them, while one Arrow thread would hold
+    them back (bench/RESULTS.md, session 13).
     """
 
     target: str  # the raw column it fills
@@ -602,6 +636,7 @@ class Plan:
     arrow: Path | None = None  # a CSV file to register as ARROW_VIEW (arrow_source) for the insert
     columns: list[tuple[str, str]] = field(default_factory=list)  # the file's, for arrow_source
     packs: list[Pack] = field(default_factory=list)  # built by the Arrow stream (arrow_source)
+    one_thread: bool = False  # a small CSV: one DuckDB thread, the stream read ahead (_one_thread)
     params: dict[str, object] = field(default_factory=dict)  # what ``source`` refers to (bound)
 
 
@@ -661,9 +696,10 @@ def cur_plan(
             f"{label} lacks required column(s) {', '.join(missing)}",
             hint="is the report a cost and usage report with line items? check --cur-version",
         )
+    small = arrow and estimated_rows(path) < ONE_THREAD_ROWS  # inserted on one thread
     streamed: list[Pack] = []
     for target, items in packs.items():
-        if arrow:  # packed by the Arrow stream as it reads the file (Pack)
+        if small:  # packed by the Arrow stream as it reads the file (Pack)
             pack = Pack(target, tuple(items), keep_empty=target in EMPTY_AS_OBJECT)
             streamed.append(pack)
             select[target] = quote_ident(pack.column)
@@ -687,7 +723,13 @@ def cur_plan(
         parts.append(f"{row_number_sql(path)} AS x_source_row")
     if arrow:
         return Plan(
-            ",\n  ".join(parts), ARROW_VIEW, extras, arrow=path, columns=columns, packs=streamed
+            ",\n  ".join(parts),
+            ARROW_VIEW,
+            extras,
+            arrow=path,
+            columns=columns,
+            packs=streamed,
+            one_thread=small,
         )
     text = {name: "VARCHAR" for name, _ in columns}
     types = text if csv else None
@@ -775,10 +817,12 @@ def insert_plan(
     """
     from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
 
-    stream = arrow_source(plan.arrow, plan.columns, plan.packs) if plan.arrow is not None else None
+    stream = None
+    if plan.arrow is not None:
+        stream = arrow_source(plan.arrow, plan.columns, plan.packs, read_ahead=plan.one_thread)
     with contextlib.ExitStack() as cleanup:
         try:
-            if stream is not None and estimated_rows(stream.path) < ONE_THREAD_ROWS:
+            if stream is not None and plan.one_thread:
                 cleanup.enter_context(_one_thread(con))
             if stream is not None:
                 cleanup.callback(stream.close)
@@ -826,8 +870,8 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Generator[None, None, None]:
     written again when the statement ends, while on one thread they go on filling the
     transaction's row group from the file before. 2M koku-nise rows (195 columns, 21 files of
     100k rows) loaded in a sixth less time and a fifth less CPU on one thread, with the stream's
-    read-ahead thread (:func:`_read_ahead`) parsing on the other core; 2M rows in files of 1M
-    loaded faster on two (bench/RESULTS.md, session 13).
+    read-ahead thread (:func:`_read_ahead`) parsing and packing on the other core; 2M rows in
+    files of 1M loaded faster on two (bench/RESULTS.md, session 13).
     """
     # set through a cursor of its own: ``threads`` is the database's, and a failed statement
     # leaves ``con``'s transaction refusing every statement until the caller rolls back
