@@ -648,6 +648,7 @@ def cur_plan(
     *,
     numbered: bool = True,
     ref: Callable[[str], str] = _bound,
+    streamed: bool = True,
 ) -> Plan:
     """The plan mapping a CUR v1 / CUR 2.0 file's columns to ``raw_aws.cur``.
 
@@ -657,7 +658,9 @@ def cur_plan(
     serialised to the same JSON text, and the canonical ``product_*`` attributes are taken out of
     its ``product`` map; other columns are kept as VARCHAR under their snake_case name. ``meta``
     values become ``$x_*`` parameters. ``numbered``: add ``x_source_row`` (the file is then read in
-    order, see :func:`relation`).
+    order, see :func:`relation`). ``streamed``: a small CSV's packs are built by its Arrow stream
+    (:class:`Pack`, the plan's ``packs``); ``False`` keeps them in the SQL (another engine reading
+    the file).
 
     Raises:
         InputError: a required column is missing.
@@ -696,12 +699,12 @@ def cur_plan(
             f"{label} lacks required column(s) {', '.join(missing)}",
             hint="is the report a cost and usage report with line items? check --cur-version",
         )
-    small = arrow and estimated_rows(path) < ONE_THREAD_ROWS  # inserted on one thread
-    streamed: list[Pack] = []
+    small = arrow and streamed and estimated_rows(path) < ONE_THREAD_ROWS  # on one thread
+    by_arrow: list[Pack] = []
     for target, items in packs.items():
         if small:  # packed by the Arrow stream as it reads the file (Pack)
             pack = Pack(target, tuple(items), keep_empty=target in EMPTY_AS_OBJECT)
-            streamed.append(pack)
+            by_arrow.append(pack)
             select[target] = quote_ident(pack.column)
         else:
             quoted = [(key, quote_ident(name)) for key, name in items]
@@ -728,7 +731,7 @@ def cur_plan(
             extras,
             arrow=path,
             columns=columns,
-            packs=streamed,
+            packs=by_arrow,
             one_thread=small,
         )
     text = {name: "VARCHAR" for name, _ in columns}

@@ -249,7 +249,7 @@ class CurSparkReader:
             if self.focus:
                 plan = focus_plan(path, columns, key, meta, focus_types())
             else:
-                plan = cur_plan(path, columns, key, meta)
+                plan = cur_plan(path, columns, key, meta, streamed=False)
             scan = _scan(spark, members, schemas[group], parquet, doubles[group])
             frame = select_plan(spark, scan, plan.select, meta)
             frames.append(json_tags(frame) if self.focus and "Tags" in frame.columns else frame)
