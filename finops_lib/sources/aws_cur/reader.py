@@ -820,15 +820,14 @@ def insert_plan(
     """
     from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
 
-    stream = None
-    if plan.arrow is not None:
-        stream = arrow_source(plan.arrow, plan.columns, plan.packs, read_ahead=plan.one_thread)
     with contextlib.ExitStack() as cleanup:
         try:
-            if stream is not None and plan.one_thread:
-                cleanup.enter_context(_one_thread(con))
-            if stream is not None:
-                cleanup.callback(stream.close)
+            if plan.arrow is not None:
+                stream = cleanup.enter_context(
+                    arrow_source(plan.arrow, plan.columns, plan.packs, read_ahead=plan.one_thread)
+                )
+                if plan.one_thread:
+                    cleanup.enter_context(_one_thread(con))
                 con.register(ARROW_VIEW, stream.capsule)
                 cleanup.callback(con.unregister, ARROW_VIEW)
             row = con.execute(
