@@ -1,6 +1,7 @@
 """Restating one month: with 24 other months in the warehouse vs with none (issue 15, item 2).
 
 Usage: python -m bench.bench_history [--rows-per-month 100000] [--months 25] [--runs 3]
+       [--bucket DIR:PREFIX:NAME]
 
 ``finops_lib.demo.generate_aws`` writes ``--months`` months of CUR v1 CSV.gz (``--rows-per-month``
 usage rows each, plus the commitment, discount and tax rows; kept under ``data/bench/history-<rows>``
@@ -14,6 +15,11 @@ load of the month, the build of its scope (FOCUS rows, marts, allocation) and th
 snapshot and Parquet. Runs alternate history / alone; the figures are medians of ``--runs``. The
 child reports its own timings (import, build, publish, from ``ImportResult``), so interpreter
 start-up is not in them; the process's wall time and peak RSS are reported too.
+
+``--bucket DIR:PREFIX:NAME`` uses a CUR v1 bucket written by another generator instead (e.g.
+koku-nise, ``nise report aws`` over 25 months; never copied into the repository): the restated
+month is its last billing period folder, and the warehouses are kept under
+``data/bench/history-ext-<DIR's name>``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import tempfile
@@ -92,6 +99,18 @@ def generate(data: Path, rows_per_month: int, count: int) -> Path:
     return data / "cur-v1"
 
 
+def last_period(bucket: Path, prefix: str, name: str) -> str:
+    """The newest billing period of a CUR v1 bucket (its ``YYYYMMDD-YYYYMMDD`` folders)."""
+    found = sorted(
+        p.name[:4] + "-" + p.name[4:6]
+        for p in (bucket / prefix / name).iterdir()
+        if re.fullmatch(r"\d{8}-\d{8}", p.name)
+    )
+    if not found:
+        raise SystemExit(f"{bucket / prefix / name}: no YYYYMMDD-YYYYMMDD period folder")
+    return found[-1]
+
+
 def import_step(
     folder: Path,
     bucket: Path,
@@ -100,6 +119,7 @@ def import_step(
     force: bool,
     out: str = "",
     code: Path = ROOT,
+    names: tuple[str, str] = (PREFIX, NAME),
 ) -> tuple[float, float]:
     """Import ``periods`` of ``bucket`` into ``folder``'s warehouse in a fresh child process
     (``out``: where the child writes its own timings); the step's wall seconds and peak RSS MB."""
@@ -110,8 +130,8 @@ def import_step(
             pub=str(folder / "published"),
             mem=MEMORY_LIMIT,
             bucket=str(bucket),
-            prefix=PREFIX,
-            name=NAME,
+            prefix=names[0],
+            name=names[1],
             periods=periods,
             force=force,
             out=out,
@@ -134,10 +154,19 @@ def _older_copy(source: Path, folder: Path) -> None:
         con.close()
 
 
-def run(rows_per_month: int, count: int, runs: int, code: Path = ROOT) -> dict:
-    data = ROOT / "data" / "bench" / f"history-{rows_per_month}-{count}"
-    bucket = generate(data / "bucket", rows_per_month, count)
-    last = months(count)[-1]
+def run(
+    rows_per_month: int, count: int, runs: int, code: Path = ROOT, external: str | None = None
+) -> dict:
+    names = (PREFIX, NAME)
+    if external:
+        where, prefix, name = external.rsplit(":", 2)
+        bucket, names = Path(where).resolve(), (prefix, name)
+        data = ROOT / "data" / "bench" / f"history-ext-{bucket.name}"
+        last = last_period(bucket, prefix, name)
+    else:
+        data = ROOT / "data" / "bench" / f"history-{rows_per_month}-{count}"
+        bucket = generate(data / "bucket", rows_per_month, count)
+        last = months(count)[-1]
     tag = "" if code == ROOT else "-" + code.name
     templates = {"history": data / f"history{tag}", "alone": data / f"alone{tag}"}
     for kind, folder in templates.items():
@@ -150,12 +179,17 @@ def run(rows_per_month: int, count: int, runs: int, code: Path = ROOT) -> dict:
             folder.mkdir(parents=True)
             print(f"importing the {kind} warehouse (untimed)", flush=True)
             import_step(
-                folder, bucket, None if kind == "history" else [last], force=False, code=code
+                folder,
+                bucket,
+                None if kind == "history" else [last],
+                force=False,
+                code=code,
+                names=names,
             )
             marker.write_text(date.today().isoformat())
         # the steady state of a warehouse that has published before, with this code
         print(f"restating {last} once in the {kind} warehouse (untimed)", flush=True)
-        import_step(folder, bucket, [last], force=True, code=code)
+        import_step(folder, bucket, [last], force=True, code=code, names=names)
     results: dict[str, list[dict]] = {k: [] for k in templates}
     for i in range(runs):
         for kind, template in templates.items():
@@ -169,7 +203,9 @@ def run(rows_per_month: int, count: int, runs: int, code: Path = ROOT) -> dict:
                 # hardly had (0.44 s against 0.04 s for that checkpoint)
                 os.sync()
                 out = str(work / "out.json")
-                wall, peak = import_step(folder, bucket, [last], force=True, out=out, code=code)
+                wall, peak = import_step(
+                    folder, bucket, [last], force=True, out=out, code=code, names=names
+                )
                 got = json.loads(Path(out).read_text())
                 got |= {"wall": wall, "peak_mb": peak}
                 results[kind].append(got)
@@ -180,6 +216,9 @@ def run(rows_per_month: int, count: int, runs: int, code: Path = ROOT) -> dict:
                 )
             finally:
                 shutil.rmtree(work, ignore_errors=True)
+    if external:  # what the bucket holds, not the generator's arguments
+        count = len({p.name for p in (bucket / names[0] / names[1]).iterdir() if p.is_dir()})
+        rows_per_month = 0
     return {"rows_per_month": rows_per_month, "months": count, "restated": last, "runs": results}
 
 
@@ -218,10 +257,14 @@ def main() -> None:
         default=ROOT,
         help="run this checkout's finops_lib (e.g. an older one, on copies of this one's imports)",
     )
+    parser.add_argument(
+        "--bucket", help="DIR:PREFIX:NAME, a CUR v1 bucket of another generator (see above)"
+    )
     args = parser.parse_args()
     print(json.dumps(machine(), indent=2), flush=True)
-    report = run(args.rows_per_month, args.months, args.runs, args.code.resolve())
-    save_json(ROOT / "data" / "bench" / f"history-{args.code.resolve().name}.json", report)
+    report = run(args.rows_per_month, args.months, args.runs, args.code.resolve(), args.bucket)
+    tag = "-ext" if args.bucket else ""
+    save_json(ROOT / "data" / "bench" / f"history{tag}-{args.code.resolve().name}.json", report)
     rows = report["runs"]["alone"][0]["rows"]
     print(
         f"\nrestating {report['restated']} ({rows:,} rows) alone vs with "

@@ -18,6 +18,7 @@ import pytest
 
 from finops_lib.sources.aws_cur.reader import (
     ARROW_VIEW,
+    Pack,
     arrow_source,
     columns,
     cur_plan,
@@ -82,9 +83,7 @@ def _packs(path: Path, numbered: bool) -> dict[str, tuple]:
     con = duckdb.connect()
     plan = cur_plan(path, columns(con, path, path.name), path.name, {}, numbered=numbered)
     assert bool(plan.packs) == numbered  # the import packs on the stream, convert in SQL
-    stream = (
-        arrow_source(plan.arrow, plan.columns, plan.packs, plan.one_thread) if plan.arrow else None
-    )
+    stream = arrow_source(plan.arrow, plan.columns, plan.packs, plan.ahead) if plan.arrow else None
     try:
         if stream is not None:
             con.register(ARROW_VIEW, stream.capsule)
@@ -135,3 +134,23 @@ def test_json_string_is_duckdbs_to_json(value: str) -> None:
     con = duckdb.connect()
     want = con.execute("SELECT CAST(to_json($v) AS VARCHAR)", {"v": value}).fetchone()
     assert json_string(value) == (want[0] if want else None)
+
+
+def test_a_sliced_batch_is_escaped_by_its_own_values() -> None:
+    """The pack of a slice of a batch (Arrow hands out slices of one buffer) is that of its own
+    values: whether to escape is read off the slice's bytes, not the whole buffer's."""
+    import pyarrow as pa
+
+    batch = pa.record_batch(
+        {
+            "product/a": ['say "hi"', "plain", "more", "tab\there"],
+            "product/b": ["1", None, "2", "3"],
+        }
+    )
+    pack = Pack("product", (("a", "product/a"), ("b", "product/b")))
+    assert pack.arrow(batch.slice(1, 2)).to_pylist() == ['{"a":"plain"}', '{"a":"more","b":"2"}']
+    assert pack.arrow(batch.slice(2, 2)).to_pylist() == [
+        '{"a":"more","b":"2"}',
+        '{"a":"tab\\there","b":"3"}',
+    ]
+    assert pack.arrow(batch).to_pylist()[0] == '{"a":"say \\"hi\\"","b":"1"}'

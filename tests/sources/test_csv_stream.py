@@ -1,6 +1,7 @@
-"""The CSV import's streams (``reader.insert_plan``): each file parsed ahead on a thread of its
-own while DuckDB inserts, a small file inserted on one DuckDB thread. Rows arrive whole and
-numbered across the stream's batches, a damaged file fails naming itself, no read-ahead thread
+"""The CSV import's streams (``reader.insert_files``): small files parsed and packed ahead on
+threads of their own while DuckDB inserts them, those of one header in one ``INSERT`` (on one
+DuckDB thread when few rows). Rows arrive whole and numbered within their file across the stream's
+batches and files, a damaged file or a bad value fails naming its file, no read-ahead thread
 outlives the load, and DuckDB's ``threads`` setting is what it was after it, even when the insert
 failed inside the load's transaction.
 """
@@ -18,12 +19,14 @@ import pytest
 from finops_lib.errors import InputError
 from finops_lib.sources.aws_cur import reader
 from finops_lib.sources.aws_cur.reader import (
+    AHEAD_ROWS,
     ONE_THREAD_ROWS,
     arrow_source,
     columns,
     cur_plan,
     estimated_rows,
-    insert_plan,
+    insert_files,
+    insert_groups,
 )
 
 HEADER = [
@@ -56,11 +59,11 @@ def _load(con: duckdb.DuckDBPyConnection, files: list[Path]) -> list[int]:
         "DECIMAL(38,10), product VARCHAR, product_product_name VARCHAR, x_source_file VARCHAR, "
         "x_source_row BIGINT)"
     )
-    return [insert_plan(con, "t", plan, meta, key) for plan, meta, key in planned]
+    return insert_files(con, "t", planned)
 
 
 def _read_ahead_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name != "MainThread" and t.daemon]
+    return [t for t in threading.enumerate() if t.name.startswith(reader.THREAD_PREFIX)]
 
 
 @pytest.fixture
@@ -74,12 +77,17 @@ def files(tmp_path: Path) -> list[Path]:
     return out
 
 
-@pytest.mark.parametrize("one_thread_rows", [ONE_THREAD_ROWS, 0], ids=["small", "large"])
+@pytest.mark.parametrize(
+    ("ahead_rows", "one_thread_rows"),
+    [(AHEAD_ROWS, ONE_THREAD_ROWS), (AHEAD_ROWS, 0), (0, 0)],
+    ids=["ahead-one-thread", "ahead-threads", "each-alone"],
+)
 def test_every_file_is_inserted_whole_and_numbered(
-    files: list[Path], one_thread_rows: int, monkeypatch: pytest.MonkeyPatch
+    files: list[Path], ahead_rows: int, one_thread_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Files taken as small (one thread, read ahead, packed by Arrow) and as large (DuckDB's
+    """Files read ahead in one insert (on one thread or on DuckDB's) and each alone (DuckDB's
     threads, the SQL pack) load the same rows."""
+    monkeypatch.setattr(reader, "AHEAD_ROWS", ahead_rows)
     monkeypatch.setattr(reader, "ONE_THREAD_ROWS", one_thread_rows)
     before = len(_read_ahead_threads())
     con = duckdb.connect()
@@ -121,7 +129,7 @@ def test_a_stream_never_read_is_closed_cleanly(files: list[Path]) -> None:
     before = len(_read_ahead_threads())
     con = duckdb.connect()
     plan = cur_plan(files[1], columns(con, files[1], "f"), "f", {"x_source_file": "f"})
-    stream = arrow_source(plan.arrow, plan.columns, plan.packs, plan.one_thread)  # type: ignore[arg-type]
+    stream = arrow_source(plan.arrow, plan.columns, plan.packs, plan.ahead)  # type: ignore[arg-type]
     stream.close()
     stream.close()  # idempotent
     assert len(_read_ahead_threads()) == before
@@ -146,3 +154,67 @@ def test_estimated_rows_is_near_the_count(files: list[Path], tmp_path: Path) -> 
     plain.write_bytes(gzip.decompress(files[3].read_bytes()))
     assert 30_000 < estimated_rows(plain) < 50_000  # 40,000 rows
     assert estimated_rows(tmp_path / "missing.csv.gz") == 0  # the insert names what is wrong
+
+
+def test_files_of_one_header_share_one_insert_and_keep_their_own_numbers(
+    files: list[Path], tmp_path: Path
+) -> None:
+    """A file of another header starts an insert of its own; the counts are each file's."""
+    other = tmp_path / "cur-5.csv.gz"
+    with gzip.open(other, "wt", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([*HEADER, "lineItem/Operation"])
+        w.writerows(
+            [[str(n), "Usage", "2026-09-01T00:00:00Z", "0.02", "p", "Op"] for n in range(5)]
+        )
+    con = duckdb.connect()
+    con.execute(
+        "CREATE OR REPLACE TABLE t (identity_line_item_id VARCHAR, line_item_line_item_type "
+        "VARCHAR, line_item_usage_start_date TIMESTAMPTZ, line_item_unblended_cost "
+        "DECIMAL(38,10), line_item_operation VARCHAR, product VARCHAR, product_product_name "
+        "VARCHAR, x_source_file VARCHAR, x_source_row BIGINT)"
+    )
+    planned = []
+    for path in [files[0], files[2], other, files[3]]:
+        meta: dict[str, object] = {"x_source_file": path.name}
+        planned.append(
+            (cur_plan(path, columns(con, path, path.name), path.name, meta), meta, path.name)
+        )
+    groups = [[key for _, _, key in group] for group in insert_groups(planned)]
+    assert groups == [["cur-1.csv.gz", "cur-3.csv.gz"], ["cur-5.csv.gz"], ["cur-4.csv.gz"]]
+    assert insert_files(con, "t", planned) == [1_000, 3, 5, 40_000]
+    assert con.execute(
+        "SELECT x_source_file, count(*), min(x_source_row), max(x_source_row) FROM t "
+        "GROUP BY ALL ORDER BY 1"
+    ).fetchall() == [
+        ("cur-1.csv.gz", 1_000, 1, 1_000),
+        ("cur-3.csv.gz", 3, 1, 3),
+        ("cur-4.csv.gz", 40_000, 1, 40_000),
+        ("cur-5.csv.gz", 5, 1, 5),
+    ]
+    assert con.execute("SELECT DISTINCT line_item_operation FROM t ORDER BY 1").fetchall() == [
+        ("Op",),
+        (None,),
+    ]
+
+
+@pytest.mark.parametrize("one_thread_rows", [ONE_THREAD_ROWS, 0], ids=["one-thread", "threads"])
+def test_a_bad_value_in_a_later_file_of_an_insert_names_that_file(
+    files: list[Path], one_thread_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's cast fails the shared insert without saying which file: each file's select is
+    run again alone to name it."""
+    monkeypatch.setattr(reader, "ONE_THREAD_ROWS", one_thread_rows)
+    with gzip.open(files[2], "wt", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        w.writerow(["1", "Usage", "2026-09-01T00:00:00Z", "0.01", "p"])
+        w.writerow(["2", "Usage", "2026-09-01T00:00:00Z", "twelve", "p"])
+    before = len(_read_ahead_threads())
+    con = duckdb.connect()
+    con.execute("BEGIN")
+    with pytest.raises(InputError, match=r"cur-3\.csv\.gz") as raised:
+        _load(con, files)
+    assert "twelve" in str(raised.value)
+    con.execute("ROLLBACK")
+    assert len(_read_ahead_threads()) == before

@@ -72,13 +72,11 @@ def _read(path: Path, how: str) -> list[dict]:
     con.execute("SET TimeZone = 'UTC'")
     cols = describe(con, path, path.name)
     plan = cur_plan(path, cols, path.name, META, numbered=how == "import")
-    stream = (
-        arrow_source(plan.arrow, plan.columns, plan.packs, plan.one_thread) if plan.arrow else None
-    )
+    stream = arrow_source(plan.arrow, plan.columns, plan.packs, plan.ahead) if plan.arrow else None
     try:
         if stream is not None:
             con.register(ARROW_VIEW, stream.capsule)
-        rel = con.execute(f"SELECT {plan.select} FROM {plan.source}", META | plan.params)  # noqa: S608
+        rel = con.execute(f"SELECT {plan.select} FROM {plan.source}", plan.bound(META))  # noqa: S608
         names = [d[0] for d in rel.description]
         rows = [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
     except duckdb.Error as exc:

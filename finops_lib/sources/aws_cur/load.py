@@ -25,7 +25,7 @@ from finops_lib.sources.aws_cur.reader import (
     columns,
     cur_plan,
     focus_plan,
-    insert_plan,
+    insert_files,
     unpack,
 )
 from finops_lib.sources.aws_cur.settings import RAW_SCHEMA
@@ -112,10 +112,11 @@ def load(con: duckdb.DuckDBPyConnection, delivery: Delivery, files: Files, ctx: 
         f"delete from {table} where x_provider = $v and {export_col} = $e and x_billing_period = $p",  # noqa: S608 - fixed names
         {"v": delivery.provider, "e": delivery.export, "p": delivery.period},
     )
-    counts = [
-        (key, insert_plan(con, table, plan, meta, key))
-        for (plan, meta), (key, _) in zip(plans, files, strict=True)
-    ]
+    keys = [key for key, _ in files]
+    inserted = insert_files(
+        con, table, [(plan, meta, key) for (plan, meta), key in zip(plans, keys, strict=True)]
+    )
+    counts = list(zip(keys, inserted, strict=True))
     check_numbering(con, table, ctx.load_id, counts)
     rows = sum(n for _, n in counts)
     if rows == 0:

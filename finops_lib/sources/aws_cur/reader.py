@@ -100,6 +100,8 @@ def relation_params(path: Path, types: dict[str, str] | None = None) -> dict[str
 ARROW_VIEW = "finops_csv_source"
 #: The row number column :func:`arrow_source` adds.
 ARROW_ROW = "__finops_row"
+#: The column a stream read ahead adds with each row's file key (``x_source_file``).
+ARROW_FILE = "__finops_file"
 
 
 def row_number_sql(path: Path) -> str:
@@ -137,23 +139,30 @@ class CsvStream:
 
     def __init__(
         self,
-        path: Path,
+        files: list[tuple[str, Path]],
         columns: list[tuple[str, str]],
         packs: list[Pack] | None = None,
         read_ahead: bool = False,
     ) -> None:
         import pyarrow as pa
 
-        self.path = path
+        if not files or (len(files) > 1 and not read_ahead):
+            raise ValueError("a stream reads one file, or several read ahead")
+        self.path = files[0][1]
         names = [n for n, _ in columns]
         packs = packs or []
         self.schema = pa.schema(
             [pa.field(n, pa.string()) for n in names]
             + [pa.field(pack.column, pa.string()) for pack in packs]
             + [pa.field(ARROW_ROW, pa.int64())]
+            + ([pa.field(ARROW_FILE, pa.string())] if read_ahead else [])
         )
         self._stop = threading.Event()
-        batches = _numbered_batches(path, names, packs, self.schema, self._stop, read_ahead)
+        #: rows handed over per file key, and the key of a file whose reading failed
+        self.progress = Progress()
+        batches = _numbered_batches(
+            files, names, packs, self.schema, self._stop, read_ahead, self.progress
+        )
         self._batches = weakref.ref(batches)  # owned by the stream only, so its release ends it
         self._reader: Any = pa.RecordBatchReader.from_batches(self.schema, batches)
         self._capsule: Any = None
@@ -202,35 +211,67 @@ class CsvStream:
         self.close()
 
 
+@dataclass
+class Progress:
+    """What a :class:`CsvStream` handed over: rows per file key, and the key of the file whose
+    reading failed (None while none did). Written by the stream's threads only."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    failed: str | None = None
+
+
 def _numbered_batches(
-    path: Path,
+    files: list[tuple[str, Path]],
     names: list[str],
     packs: list[Pack],
     schema: Any,
     stop: threading.Event,
     read_ahead: bool,
+    progress: Progress,
 ) -> Generator[Any, None, None]:
     """The batches of :class:`CsvStream` (a function, not a method: nothing refers back to the
     stream object, so the generator ends as soon as whoever reads it releases it).
 
-    ``read_ahead``: the file is parsed by a thread of its own (:func:`_read_ahead`), at most
-    :data:`READ_AHEAD` batches ahead, so that DuckDB, inserting on one thread, does not wait for
-    the next batch to be decompressed, parsed and packed (Arrow releases the GIL). The thread is
-    stopped and joined when the generator ends, however it ends. Otherwise each batch is parsed
-    when DuckDB asks for it, by Arrow's threads.
+    ``read_ahead``: the files are parsed, one after the other, by a thread of their own
+    (:func:`_read_ahead`), and the packs built by another (:func:`_pack_ahead`), each at most
+    :data:`READ_AHEAD` batches ahead, so that DuckDB does not wait for the next batch to be
+    decompressed, parsed and packed (Arrow releases the GIL); each batch carries its file's key
+    (:data:`ARROW_FILE`). The threads are stopped and joined when the generator ends, however it
+    ends. Otherwise the one file's batches are parsed when DuckDB asks for them, by Arrow's threads.
     """
     if not read_ahead:
-        with contextlib.closing(_csv_batches(path, names, packs, schema, 1 << 20, True)) as each:
+        key, path = files[0]
+        start = 1
+        with contextlib.closing(_csv_reader(path, names, 1 << 20, True)) as each:
             for batch in each:
                 if stop.is_set():
                     return
-                yield batch
+                numbered = _numbered(batch, start, packs, schema)
+                start += batch.num_rows
+                progress.rows[key] = start - 1
+                yield numbered
         return
     batches: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
-    reader = threading.Thread(
-        target=_read_ahead, args=(path, names, packs, schema, stop, batches), daemon=True
-    )
-    reader.start()
+    stages = [
+        threading.Thread(
+            target=_read_ahead,
+            args=(files, names, stop, batches, progress),
+            name=f"{THREAD_PREFIX}parse",
+            daemon=True,
+        )
+    ]
+    if packs:  # the packs built on a thread of their own, as the next batch is parsed
+        parsed, batches = batches, queue.Queue(maxsize=READ_AHEAD)
+        stages.append(
+            threading.Thread(
+                target=_pack_ahead,
+                args=(packs, schema, stop, parsed, batches, progress),
+                name=f"{THREAD_PREFIX}pack",
+                daemon=True,
+            )
+        )
+    for stage in stages:
+        stage.start()
     try:
         while True:
             item = batches.get()
@@ -238,57 +279,111 @@ def _numbered_batches(
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            key, batch = item
+            start = progress.rows.get(key, 0)
+            if not packs:
+                batch = _numbered(batch, start + 1, [], schema, key)
+            progress.rows[key] = start + batch.num_rows
+            yield batch
     finally:
         stop.set()
-        reader.join()
+        for stage in stages:
+            stage.join()
 
 
 #: How many Arrow batches :func:`_read_ahead` parses ahead, and the CSV text in each (bytes).
 READ_AHEAD = 4
+#: The name of every thread a CSV stream starts begins with it.
+THREAD_PREFIX = "finops-csv-"
 BLOCK_SIZE = 4 << 20
 _END = object()
 
 
+def _put(out: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
+    """Put ``item`` on ``out``, waiting while it is full; False once ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 def _read_ahead(
-    path: Path,
+    files: list[tuple[str, Path]],
     names: list[str],
+    stop: threading.Event,
+    out: queue.Queue[Any],
+    progress: Progress,
+) -> None:
+    """Parse the files, in order, into ``(key, string batch)`` items on ``out``, then
+    :data:`_END`, or the exception that stopped it (its file's key in ``progress.failed``);
+    returns as soon as ``stop`` is set."""
+    for key, path in files:
+        try:
+            with contextlib.closing(_csv_reader(path, names, BLOCK_SIZE, False)) as batches:
+                for batch in batches:
+                    if not _put(out, (key, batch), stop):
+                        return
+        except BaseException as exc:  # handed to the reading side, which raises it
+            progress.failed = key
+            _put(out, exc, stop)
+            return
+    _put(out, _END, stop)
+
+
+def _pack_ahead(
     packs: list[Pack],
     schema: Any,
     stop: threading.Event,
+    parsed: queue.Queue[Any],
     out: queue.Queue[Any],
+    progress: Progress,
 ) -> None:
-    """Parse ``path`` into numbered batches, with their ``packs``, and put them on ``out``, then
-    :data:`_END` (or the exception that stopped it); returns as soon as ``stop`` is set."""
-
-    def put(item: Any) -> bool:
+    """Number the batches of ``parsed`` within their file and add their ``packs`` and file key,
+    in order, onto ``out``."""
+    key, start = None, 1
+    try:
         while not stop.is_set():
             try:
-                out.put(item, timeout=0.05)
-                return True
-            except queue.Full:
+                item = parsed.get(timeout=0.05)
+            except queue.Empty:
                 continue
-        return False
+            if item is _END or isinstance(item, BaseException):
+                _put(out, item, stop)
+                return
+            if item[0] != key:
+                key, start = item[0], 1
+            batch = _numbered(item[1], start, packs, schema, key)
+            start += batch.num_rows
+            if not _put(out, (key, batch), stop):
+                return
+    except BaseException as exc:
+        progress.failed = key
+        _put(out, exc, stop)
 
-    try:
-        with contextlib.closing(
-            _csv_batches(path, names, packs, schema, BLOCK_SIZE, False)
-        ) as batches:
-            for batch in batches:
-                if not put(batch):
-                    return
-    except BaseException as exc:  # handed to the reading side, which raises it
-        put(exc)
-        return
-    put(_END)
 
-
-def _csv_batches(
-    path: Path, names: list[str], packs: list[Pack], schema: Any, block: int, threads: bool
-) -> Generator[Any, None, None]:
-    """The file's rows as Arrow string batches of ``block`` bytes of text, numbered from 1, with
-    their ``packs`` after the file's columns."""
+def _numbered(
+    batch: Any, start: int, packs: list[Pack], schema: Any, key: str | None = None
+) -> Any:
+    """``batch`` with its ``packs`` after the file's columns, its row numbers from ``start`` and,
+    with a ``key``, the file's key on every row."""
     import numpy as np
+    import pyarrow as pa
+
+    n = batch.num_rows
+    columns = [*batch.columns, *[pack.arrow(batch) for pack in packs]]
+    columns.append(pa.array(np.arange(start, start + n, dtype=np.int64)))
+    if key is not None:
+        columns.append(pa.repeat(pa.scalar(key, pa.string()), n))
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def _csv_reader(
+    path: Path, names: list[str], block: int, threads: bool
+) -> Generator[Any, None, None]:
+    """The file's rows as Arrow string batches of ``block`` bytes of text."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -311,12 +406,7 @@ def _csv_batches(
             ),
         )
         opened.callback(reader.close)
-        start = 1
-        for batch in reader:
-            rows = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
-            packed = [pack.arrow(batch) for pack in packs]
-            yield pa.RecordBatch.from_arrays([*batch.columns, *packed, rows], schema=schema)
-            start += batch.num_rows
+        yield from reader
 
 
 def arrow_source(
@@ -324,10 +414,12 @@ def arrow_source(
     columns: list[tuple[str, str]],
     packs: list[Pack] | None = None,
     read_ahead: bool = False,
+    key: str | None = None,
 ) -> CsvStream:
     """A CSV (or CSV.gz) file as a :class:`CsvStream`; register its ``capsule`` as
-    :data:`ARROW_VIEW` for the insert, then ``con.unregister`` and ``close()`` it."""
-    return CsvStream(path, columns, packs, read_ahead)
+    :data:`ARROW_VIEW` for the insert, then ``con.unregister`` and ``close()`` it. ``key``: the
+    file's ``x_source_file`` when read ahead (default: its name)."""
+    return CsvStream([(key or path.name, path)], columns, packs, read_ahead)
 
 
 @dataclass(frozen=True)
@@ -336,11 +428,10 @@ class Pack:
     (:meth:`arrow`), as :func:`_json_pack` does in SQL, to the byte: ``{"key":"value",...}`` in
     column order, without NULL or '' values; NULL when no value is set (``keep_empty``: ``'{}'``).
 
-    Used for a file inserted on one DuckDB thread (:data:`ONE_THREAD_ROWS`): built on the stream's
-    read-ahead thread, the pack costs that thread nothing (on 2M koku-nise rows the 111
-    ``product/*`` columns packed in SQL were a quarter of the load). A larger file is inserted on
-    DuckDB's threads, which share the SQL pack between them, while one Arrow thread would hold
-    them back (bench/RESULTS.md, session 13).
+    Used for a file read ahead (:data:`AHEAD_ROWS`): built on a thread of the stream's own, the
+    pack costs DuckDB's threads nothing (on 2M koku-nise rows the 111 ``product/*`` columns packed
+    in SQL were a quarter of the load). A larger file is parsed as DuckDB asks for it, by Arrow's
+    threads, and packed in SQL on DuckDB's (bench/RESULTS.md, sessions 13 and 14).
     """
 
     target: str  # the raw column it fills
@@ -374,9 +465,7 @@ class Pack:
             if values.null_count:
                 at = pc.indices_nonzero(pc.is_valid(values)).to_numpy().astype(np.int64)
                 values = values.take(pa.array(at))
-            pieces.append(
-                pc.binary_join_element_wise(json.dumps(key) + ":", _json_strings(values), "")
-            )
+            pieces.append(_json_strings(values, json.dumps(key) + ":"))
             rows.append(np.arange(n, dtype=np.int64) if at is None else at)
         if not pieces:
             text = pa.array(["{}"] * n, pa.string())
@@ -394,26 +483,25 @@ class Pack:
         return pc.if_else(pc.equal(text, "{}"), pa.scalar(None, pa.string()), text)
 
 
-#: What a JSON string must escape: the quote, the backslash and control characters.
-_JSON_SPECIAL = r'["\\\x00-\x1f]'
+def _json_strings(values: Any, prefix: str) -> Any:
+    """Non-NULL strings as ``prefix`` and a JSON string literal, as DuckDB's ``to_json`` writes
+    it.
 
-
-def _json_strings(values: Any) -> Any:
-    """Strings as JSON string literals, as DuckDB's ``to_json`` writes them (NULL stays NULL).
-
-    Most values need no escape and are quoted by Arrow; a batch's column with a quote, a
-    backslash or a control character is escaped value by value in Python.
+    Most values need no escape and are quoted by Arrow in one pass. Whether any does is read off
+    the array's bytes (a quote, a backslash or a control character: every byte of a multi-byte
+    UTF-8 character is 0x80 or more); then the array is escaped value by value in Python.
     """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if values.null_count == len(values):
-        return values
-    if not pc.any(pc.match_substring_regex(values, _JSON_SPECIAL)).as_py():
-        return pc.binary_join_element_wise('"', values, '"', "")
-    return pa.array(
-        [None if v is None else json_string(v) for v in values.to_pylist()], pa.string()
-    )
+    _, offsets_buffer, data = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)
+    first, last = offsets[values.offset], offsets[values.offset + len(values)]
+    text = np.frombuffer(data if data is not None else b"", dtype=np.uint8)[first:last]
+    if not ((text < 0x20) | (text == 0x22) | (text == 0x5C)).any():
+        return pc.binary_join_element_wise(prefix + '"', values, '"', "")
+    return pa.array([prefix + json_string(v) for v in values.to_pylist()], pa.string())
 
 
 _UNICODE_ESCAPE = re.compile(r"\\(\\|u00[0-9a-f]{2})")
@@ -636,8 +724,16 @@ class Plan:
     arrow: Path | None = None  # a CSV file to register as ARROW_VIEW (arrow_source) for the insert
     columns: list[tuple[str, str]] = field(default_factory=list)  # the file's, for arrow_source
     packs: list[Pack] = field(default_factory=list)  # built by the Arrow stream (arrow_source)
-    one_thread: bool = False  # a small CSV: one DuckDB thread, the stream read ahead (_one_thread)
+    #: a small CSV: read ahead with Arrow packs, inserted with the files of the same header that
+    #: follow it (:func:`insert_files`)
+    ahead: bool = False
+    estimate: int = 0  # its rows, about (estimated_rows), when read ahead
+    per_file: tuple[str, ...] = ()  # meta keys the stream gives with each row (not bound)
     params: dict[str, object] = field(default_factory=dict)  # what ``source`` refers to (bound)
+
+    def bound(self, meta: dict[str, object]) -> dict[str, object]:
+        """The values the select binds: ``meta`` but what the stream gives, and ``params``."""
+        return {k: v for k, v in meta.items() if k not in self.per_file} | self.params
 
 
 def cur_plan(
@@ -699,7 +795,8 @@ def cur_plan(
             f"{label} lacks required column(s) {', '.join(missing)}",
             hint="is the report a cost and usage report with line items? check --cur-version",
         )
-    small = arrow and streamed and estimated_rows(path) < ONE_THREAD_ROWS  # on one thread
+    estimate = estimated_rows(path) if arrow and streamed else 0
+    small = arrow and streamed and estimate < AHEAD_ROWS  # read ahead (insert_files)
     by_arrow: list[Pack] = []
     for target, items in packs.items():
         if small:  # packed by the Arrow stream as it reads the file (Pack)
@@ -721,7 +818,12 @@ def cur_plan(
                 )
     parts = [f"{select[c]} AS {quote_ident(c)}" for c in CANONICAL_COLUMNS if c in select]
     parts += [f"{select[c]} AS {quote_ident(c)}" for c in extras]
-    parts += [f"CAST(${k} AS VARCHAR) AS {quote_ident(k)}" for k in meta]
+    # read ahead, a file's key comes with its rows: one insert can read several files
+    per_file = ("x_source_file",) if small and "x_source_file" in meta else ()
+    parts += [
+        f"{quote_ident(ARROW_FILE) if k in per_file else f'CAST(${k} AS VARCHAR)'} AS {quote_ident(k)}"
+        for k in meta
+    ]
     if numbered:
         parts.append(f"{row_number_sql(path)} AS x_source_row")
     if arrow:
@@ -732,7 +834,9 @@ def cur_plan(
             arrow=path,
             columns=columns,
             packs=by_arrow,
-            one_thread=small,
+            ahead=small,
+            estimate=estimate,
+            per_file=per_file,
         )
     text = {name: "VARCHAR" for name, _ in columns}
     types = text if csv else None
@@ -818,28 +922,164 @@ def insert_plan(
     interpreter's exit aborted the process with ``PyGILState_Release``). A failure becomes
     ``error(key, exc)``, one line naming the file.
     """
+    if plan.ahead and plan.arrow is not None:
+        return insert_files(con, table, [(plan, meta, key)], error)[0]
     from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
 
     with contextlib.ExitStack() as cleanup:
         try:
             if plan.arrow is not None:
                 stream = cleanup.enter_context(
-                    arrow_source(plan.arrow, plan.columns, plan.packs, read_ahead=plan.one_thread)
+                    arrow_source(plan.arrow, plan.columns, plan.packs, key=key)
                 )
-                if plan.one_thread:
-                    cleanup.enter_context(_one_thread(con))
                 con.register(ARROW_VIEW, stream.capsule)
                 cleanup.callback(con.unregister, ARROW_VIEW)
             row = con.execute(
                 f"insert into {table} by name select\n  {plan.select}\nfrom {plan.source}",  # noqa: S608 - quoted idents
-                meta | plan.params,
+                plan.bound(meta),
             ).fetchone()
         except (duckdb.Error, OSError, ArrowException) as exc:
             raise error(key, exc) from None
     return int(row[0]) if row else 0
 
 
-#: A CSV file with fewer rows than this (four of DuckDB's row groups) is inserted on one thread.
+def insert_files(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    files: list[tuple[Plan, dict[str, object], str]],
+    error: Callable[[str, Exception], FinopsError] = bad_file,
+) -> list[int]:
+    """Each ``(plan, meta, key)`` file inserted into ``table``; the rows of each.
+
+    Consecutive CSV files read ahead (:attr:`Plan.ahead`) with the same plan but for their
+    ``x_source_file`` go in one ``INSERT``, from one stream that reads them one after the other
+    (:func:`_insert_ahead`); every other file in one of its own (:func:`insert_plan`).
+    """
+    counts: list[int] = []
+    for group in insert_groups(files):
+        plan, meta, key = group[0]
+        if plan.ahead and plan.arrow is not None:
+            counts += _insert_ahead(con, table, group, error)
+        else:
+            counts.append(insert_plan(con, table, plan, meta, key, error))
+    return counts
+
+
+def insert_groups(
+    files: list[tuple[Plan, dict[str, object], str]],
+) -> list[list[tuple[Plan, dict[str, object], str]]]:
+    """The inserts :func:`insert_files` runs, in order: runs of consecutive files read ahead that
+    can share one (the same select of the same columns, the same bound values), every other file
+    alone."""
+    groups: list[list[tuple[Plan, dict[str, object], str]]] = []
+    for item in files:
+        if groups and _same_insert(groups[-1][0], item):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _same_insert(
+    one: tuple[Plan, dict[str, object], str], other: tuple[Plan, dict[str, object], str]
+) -> bool:
+    """Whether two files read ahead can share one ``INSERT``: the same select of the same
+    columns, and the same bound values."""
+    (a, a_meta, _), (b, b_meta, _) = one, other
+    return (
+        a.ahead
+        and b.ahead
+        and a.arrow is not None
+        and b.arrow is not None
+        and (a.select, a.columns, a.per_file) == (b.select, b.columns, b.per_file)
+        and a.bound(a_meta) == b.bound(b_meta)
+    )
+
+
+def _insert_ahead(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    group: list[tuple[Plan, dict[str, object], str]],
+    error: Callable[[str, Exception], FinopsError],
+) -> list[int]:
+    """One ``INSERT`` of files read ahead by one stream; the rows of each.
+
+    Under :data:`ONE_THREAD_ROWS` rows together, on one DuckDB thread (:func:`_one_thread`);
+    more, on DuckDB's threads, which then share the casts and the storage's compression while the
+    stream's threads parse and pack: 2M koku-nise rows in 21 files loaded in a third less time
+    than with one ``INSERT`` per file on one thread (bench/RESULTS.md, session 14).
+    """
+    from pyarrow import ArrowException  # a CSV's Arrow stream fails with it (not at start-up)
+
+    plan, meta, _ = group[0]
+    assert plan.arrow is not None
+    keys = [key for _, _, key in group]
+    paths: list[tuple[str, Path]] = [(key, p.arrow) for p, _, key in group if p.arrow is not None]
+    sql_text = f"insert into {table} by name select\n  {plan.select}\nfrom {plan.source}"  # noqa: S608 - quoted idents
+    with contextlib.ExitStack() as cleanup:
+        stream = cleanup.enter_context(CsvStream(paths, plan.columns, plan.packs, read_ahead=True))
+        try:
+            if sum(p.estimate for p, _, _ in group) < ONE_THREAD_ROWS:
+                cleanup.enter_context(_one_thread(con))
+            con.register(ARROW_VIEW, stream.capsule)
+            cleanup.callback(con.unregister, ARROW_VIEW)
+            row = con.execute(sql_text, plan.bound(meta)).fetchone()
+        except (duckdb.Error, OSError, ArrowException) as exc:
+            failed = stream.progress.failed
+            if failed is None and len(group) > 1:
+                found = _failing_file(con, group)
+                if found is not None:
+                    raise error(*found) from None
+            raise error(failed or _label(keys), exc) from None
+    counts = [stream.progress.rows.get(key, 0) for key in keys]
+    if sum(counts) != (int(row[0]) if row else 0):
+        raise FinopsError(
+            f"{_label(keys)}: the rows inserted differ from the rows read",
+            hint="this is a bug; the load was rolled back, please report it",
+        )
+    return counts
+
+
+def _label(keys: list[str]) -> str:
+    return (
+        keys[0] if len(keys) == 1 else f"{keys[0]} (or one of the {len(keys) - 1} files after it)"
+    )
+
+
+def _failing_file(
+    con: duckdb.DuckDBPyConnection, group: list[tuple[Plan, dict[str, object], str]]
+) -> tuple[str, Exception] | None:
+    """The first file of a failed ``INSERT`` whose select fails on its own, and how: each file's
+    select run again, alone, on a cursor of its own (the failed statement left ``con``'s
+    transaction refusing statements). None if none fails on its own."""
+    from pyarrow import ArrowException
+
+    check = con.cursor()
+    try:
+        for plan, meta, key in group:
+            assert plan.arrow is not None
+            with arrow_source(plan.arrow, plan.columns, plan.packs, True, key) as stream:
+                check.register(ARROW_VIEW, stream.capsule)
+                try:
+                    check.execute(
+                        f"select max(hash(*columns(*))) from (select\n  {plan.select}\n"  # noqa: S608 - quoted idents
+                        f"from {plan.source})",
+                        plan.bound(meta),
+                    ).fetchall()
+                except (duckdb.Error, OSError, ArrowException) as exc:
+                    return key, exc
+                finally:
+                    check.unregister(ARROW_VIEW)
+    finally:
+        check.close()
+    return None
+
+
+#: A CSV file with fewer rows than this (four of DuckDB's row groups) is read ahead, and inserted
+#: with the files of the same header that follow it (:func:`insert_files`); a larger one alone,
+#: parsed by Arrow's threads as DuckDB's threads ask for it.
+AHEAD_ROWS = 4 * 122_880
+#: Files read ahead with fewer rows than this together are inserted on one thread.
 ONE_THREAD_ROWS = 4 * 122_880
 
 
@@ -852,7 +1092,7 @@ def estimated_rows(path: Path) -> int:
                 f.seek(-4, 2)
                 size = int.from_bytes(f.read(4), "little")
                 if size < path.stat().st_size:  # 4 GiB or more of text: wrapped around
-                    return ONE_THREAD_ROWS
+                    return AHEAD_ROWS
                 with gzip.open(path, "rb") as text:
                     head = text.read(1 << 20)
             else:
@@ -867,13 +1107,11 @@ def estimated_rows(path: Path) -> int:
 def _one_thread(con: duckdb.DuckDBPyConnection) -> Generator[None, None, None]:
     """DuckDB on one thread for the statement (the ``threads`` setting restored after it).
 
-    For a file of fewer than :data:`ONE_THREAD_ROWS` rows, DuckDB's second thread costs more than
-    it gives: a parallel insert leaves each thread's rows in row groups of their own, merged and
-    written again when the statement ends, while on one thread they go on filling the
-    transaction's row group from the file before. 2M koku-nise rows (195 columns, 21 files of
-    100k rows) loaded in a sixth less time and a fifth less CPU on one thread, with the stream's
-    read-ahead thread (:func:`_read_ahead`) parsing and packing on the other core; 2M rows in
-    files of 1M loaded faster on two (bench/RESULTS.md, session 13).
+    For an insert of fewer than :data:`ONE_THREAD_ROWS` rows, DuckDB's second thread costs more
+    than it gives: a parallel insert leaves each thread's rows in row groups of their own, merged
+    and written again when the statement ends, while on one thread they go on filling the
+    transaction's row group from the insert before. A koku-nise file of 100k rows (195 columns)
+    loaded in 1.07 s on one thread, 1.67 s on two (bench/RESULTS.md, session 13).
     """
     # set through a cursor of its own: ``threads`` is the database's, and a failed statement
     # leaves ``con``'s transaction refusing every statement until the caller rolls back
