@@ -19,7 +19,6 @@ import pytest
 from finops_lib.errors import InputError
 from finops_lib.sources.aws_cur import reader
 from finops_lib.sources.aws_cur.reader import (
-    AHEAD_ROWS,
     ONE_THREAD_ROWS,
     arrow_source,
     columns,
@@ -47,11 +46,11 @@ def _write(path: Path, first: int, rows: int) -> Path:
     return path
 
 
-def _load(con: duckdb.DuckDBPyConnection, files: list[Path]) -> list[int]:
+def _load(con: duckdb.DuckDBPyConnection, files: list[Path], streamed: bool = True) -> list[int]:
     planned = []
     for path in files:
         meta: dict[str, object] = {"x_source_file": path.name}
-        plan = cur_plan(path, columns(con, path, path.name), path.name, meta)
+        plan = cur_plan(path, columns(con, path, path.name), path.name, meta, streamed=streamed)
         planned.append((plan, meta, path.name))
     con.execute(
         "CREATE OR REPLACE TABLE t (identity_line_item_id VARCHAR, line_item_line_item_type "
@@ -78,20 +77,19 @@ def files(tmp_path: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize(
-    ("ahead_rows", "one_thread_rows"),
-    [(AHEAD_ROWS, ONE_THREAD_ROWS), (AHEAD_ROWS, 0), (0, 0)],
+    ("streamed", "one_thread_rows"),
+    [(True, ONE_THREAD_ROWS), (True, 0), (False, 0)],
     ids=["ahead-one-thread", "ahead-threads", "each-alone"],
 )
 def test_every_file_is_inserted_whole_and_numbered(
-    files: list[Path], ahead_rows: int, one_thread_rows: int, monkeypatch: pytest.MonkeyPatch
+    files: list[Path], streamed: bool, one_thread_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Files read ahead in one insert (on one thread or on DuckDB's) and each alone (DuckDB's
     threads, the SQL pack) load the same rows."""
-    monkeypatch.setattr(reader, "AHEAD_ROWS", ahead_rows)
     monkeypatch.setattr(reader, "ONE_THREAD_ROWS", one_thread_rows)
     before = len(_read_ahead_threads())
     con = duckdb.connect()
-    assert _load(con, files) == [1_000, 250_000, 3, 40_000]
+    assert _load(con, files, streamed) == [1_000, 250_000, 3, 40_000]
     got = con.execute(
         "SELECT x_source_file, count(*), min(x_source_row), max(x_source_row), "
         "count(DISTINCT identity_line_item_id), sum(line_item_unblended_cost) "

@@ -428,10 +428,9 @@ class Pack:
     (:meth:`arrow`), as :func:`_json_pack` does in SQL, to the byte: ``{"key":"value",...}`` in
     column order, without NULL or '' values; NULL when no value is set (``keep_empty``: ``'{}'``).
 
-    Used for a file read ahead (:data:`AHEAD_ROWS`): built on a thread of the stream's own, the
-    pack costs DuckDB's threads nothing (on 2M koku-nise rows the 111 ``product/*`` columns packed
-    in SQL were a quarter of the load). A larger file is parsed as DuckDB asks for it, by Arrow's
-    threads, and packed in SQL on DuckDB's (bench/RESULTS.md, sessions 13 and 14).
+    Used for every CSV the import reads (:attr:`Plan.ahead`): built on a thread of the stream's
+    own, the pack costs DuckDB's threads nothing (on 2M koku-nise rows the 111 ``product/*``
+    columns packed in SQL were a quarter of the load; bench/RESULTS.md, sessions 13 and 14).
     """
 
     target: str  # the raw column it fills
@@ -724,8 +723,8 @@ class Plan:
     arrow: Path | None = None  # a CSV file to register as ARROW_VIEW (arrow_source) for the insert
     columns: list[tuple[str, str]] = field(default_factory=list)  # the file's, for arrow_source
     packs: list[Pack] = field(default_factory=list)  # built by the Arrow stream (arrow_source)
-    #: a small CSV: read ahead with Arrow packs, inserted with the files of the same header that
-    #: follow it (:func:`insert_files`)
+    #: a CSV the import reads: read ahead with Arrow packs, inserted with the files of the same
+    #: header that follow it (:func:`insert_files`)
     ahead: bool = False
     estimate: int = 0  # its rows, about (estimated_rows), when read ahead
     per_file: tuple[str, ...] = ()  # meta keys the stream gives with each row (not bound)
@@ -754,9 +753,9 @@ def cur_plan(
     serialised to the same JSON text, and the canonical ``product_*`` attributes are taken out of
     its ``product`` map; other columns are kept as VARCHAR under their snake_case name. ``meta``
     values become ``$x_*`` parameters. ``numbered``: add ``x_source_row`` (the file is then read in
-    order, see :func:`relation`). ``streamed``: a small CSV's packs are built by its Arrow stream
-    (:class:`Pack`, the plan's ``packs``); ``False`` keeps them in the SQL (another engine reading
-    the file).
+    order, see :func:`relation`). ``streamed``: a CSV is read ahead and its packs are built by its
+    Arrow stream (:class:`Pack`, the plan's ``packs``); ``False`` keeps them in the SQL (another
+    engine reading the file).
 
     Raises:
         InputError: a required column is missing.
@@ -796,10 +795,10 @@ def cur_plan(
             hint="is the report a cost and usage report with line items? check --cur-version",
         )
     estimate = estimated_rows(path) if arrow and streamed else 0
-    small = arrow and streamed and estimate < AHEAD_ROWS  # read ahead (insert_files)
+    ahead = arrow and streamed  # read ahead (insert_files)
     by_arrow: list[Pack] = []
     for target, items in packs.items():
-        if small:  # packed by the Arrow stream as it reads the file (Pack)
+        if ahead:  # packed by the Arrow stream as it reads the file (Pack)
             pack = Pack(target, tuple(items), keep_empty=target in EMPTY_AS_OBJECT)
             by_arrow.append(pack)
             select[target] = quote_ident(pack.column)
@@ -819,7 +818,7 @@ def cur_plan(
     parts = [f"{select[c]} AS {quote_ident(c)}" for c in CANONICAL_COLUMNS if c in select]
     parts += [f"{select[c]} AS {quote_ident(c)}" for c in extras]
     # read ahead, a file's key comes with its rows: one insert can read several files
-    per_file = ("x_source_file",) if small and "x_source_file" in meta else ()
+    per_file = ("x_source_file",) if ahead and "x_source_file" in meta else ()
     parts += [
         f"{quote_ident(ARROW_FILE) if k in per_file else f'CAST(${k} AS VARCHAR)'} AS {quote_ident(k)}"
         for k in meta
@@ -834,7 +833,7 @@ def cur_plan(
             arrow=path,
             columns=columns,
             packs=by_arrow,
-            ahead=small,
+            ahead=ahead,
             estimate=estimate,
             per_file=per_file,
         )
@@ -1075,11 +1074,8 @@ def _failing_file(
     return None
 
 
-#: A CSV file with fewer rows than this (four of DuckDB's row groups) is read ahead, and inserted
-#: with the files of the same header that follow it (:func:`insert_files`); a larger one alone,
-#: parsed by Arrow's threads as DuckDB's threads ask for it.
-AHEAD_ROWS = 4 * 122_880
-#: Files read ahead with fewer rows than this together are inserted on one thread.
+#: Files read ahead with fewer rows than this together (four of DuckDB's row groups) are inserted
+#: on one thread.
 ONE_THREAD_ROWS = 4 * 122_880
 
 
@@ -1092,7 +1088,7 @@ def estimated_rows(path: Path) -> int:
                 f.seek(-4, 2)
                 size = int.from_bytes(f.read(4), "little")
                 if size < path.stat().st_size:  # 4 GiB or more of text: wrapped around
-                    return AHEAD_ROWS
+                    return ONE_THREAD_ROWS
                 with gzip.open(path, "rb") as text:
                     head = text.read(1 << 20)
             else:
