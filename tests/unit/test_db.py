@@ -1,0 +1,69 @@
+"""The warehouse file's storage format (finops_lib.db.STORAGE_VERSION)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from finops_lib import db
+
+
+def _version(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    row = con.execute(
+        "select tags['storage_version'] from duckdb_databases() where database_name = $n",
+        {"n": name},
+    ).fetchone()
+    assert row is not None, name
+    return str(row[0])
+
+
+def test_a_new_warehouse_and_the_files_it_attaches_use_the_current_format(tmp_path: Path) -> None:
+    con = db.connect(tmp_path / "w.duckdb")
+    try:
+        assert _version(con, "w").startswith(db.STORAGE_VERSION)
+        con.execute(f"attach '{tmp_path / 'snap.duckdb'}' as snap")  # as publish attaches
+        assert _version(con, "snap").startswith(db.STORAGE_VERSION)
+        con.execute("create table t as select range as i, 'x' || range as s from range(1000)")
+        compression = {
+            r[0] for r in con.execute("select compression from pragma_storage_info('t')").fetchall()
+        }
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    assert compression  # the table was written with the file's methods
+    # a plain DuckDB connection (notebooks, the Metabase driver) opens it without settings
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as plain:
+        assert plain.execute("select count(*), max(i) from t").fetchone() == (1000, 999)
+        assert _version(plain, "w").startswith(db.STORAGE_VERSION)
+
+
+def test_a_warehouse_in_the_older_format_keeps_it_and_still_works(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:  # DuckDB's default format, as earlier versions made
+        old.execute("create table t as select 1 as i")
+        before = _version(old, "old")
+    assert not before.startswith(db.STORAGE_VERSION)
+    con = db.connect(path)
+    try:
+        con.execute("insert into t values (2)")
+        assert _version(con, "old") == before
+        assert con.execute("select sum(i) from t").fetchone() == (3,)
+    finally:
+        con.close()
+
+
+def test_a_plain_connection_in_the_same_process_is_not_refused(tmp_path: Path) -> None:
+    """The format is chosen when the file is created, not by the connection's configuration:
+    DuckDB refuses a second connection to a file opened with another configuration."""
+    con = db.connect(tmp_path / "w.duckdb")
+    try:
+        con.execute("create table t as select 1 as i")
+        con.execute("checkpoint")
+        other = duckdb.connect(str(tmp_path / "w.duckdb"))
+        try:
+            assert other.execute("select i from t").fetchone() == (1,)
+        finally:
+            other.close()
+    finally:
+        con.close()
