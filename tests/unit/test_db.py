@@ -67,3 +67,44 @@ def test_a_plain_connection_in_the_same_process_is_not_refused(tmp_path: Path) -
             other.close()
     finally:
         con.close()
+
+
+def test_restating_a_period_again_and_again_does_not_grow_the_table(tmp_path: Path) -> None:
+    """Writers do not merge row groups at checkpoints (``max_vacuum_tasks = 0``: the merge rewrote
+    the neighbouring period's rows on every restatement); the row groups a restatement empties
+    are still dropped, so restating does not make the table or the file grow."""
+    path = tmp_path / "w.duckdb"
+    con = db.connect(path)
+    try:
+        assert con.execute("select current_setting('max_vacuum_tasks')").fetchone() == (0,)
+        con.execute(
+            "create table raw as select p as period, i, 'row ' || i as s "
+            "from range(3) as a(p), range(100000) as b(i) order by p, i"
+        )
+        con.execute("checkpoint")
+
+        def groups() -> int:
+            row = con.execute(
+                "select count(distinct row_group_id) from pragma_storage_info('raw')"
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+        start, size = groups(), path.stat().st_size
+        for _ in range(5):  # the last period restated: deleted and loaded again
+            con.execute("begin")
+            con.execute("delete from raw where period = 2")
+            con.execute(
+                "insert into raw select 2, i, 'row ' || i from range(100000) as b(i) order by i"
+            )
+            con.execute("commit")
+            con.execute("checkpoint")
+        assert con.execute("select count(*), count(distinct period) from raw").fetchone() == (
+            300000,
+            3,
+        )
+        assert groups() <= start + 1
+        assert path.stat().st_size < 1.5 * size
+    finally:
+        con.close()
+    with duckdb.connect(str(path), read_only=True) as plain:  # a reader's default is untouched
+        assert plain.execute("select current_setting('max_vacuum_tasks')").fetchone() != (0,)
