@@ -130,15 +130,19 @@ class Stack:
                 return
             except OSError:
                 if time.monotonic() > deadline:
-                    logs = subprocess.run(
-                        ["podman", "logs", f"{self.project}_app_1"],
-                        env=self.env,
-                        capture_output=True,
-                        text=True,
-                        check=False,
-                    )
-                    pytest.fail(f"the app did not answer on {self.url}: {logs.stderr[-800:]}")
+                    pytest.fail(f"the app did not answer on {self.url}: {self.app_log()[-800:]}")
                 time.sleep(1)
+
+    def app_log(self) -> str:
+        """What the app's container wrote (podman writes the container's output to stderr)."""
+        logs = subprocess.run(
+            ["podman", "logs", f"{self.project}_app_1"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return logs.stdout + logs.stderr
 
 
 def _config_dir(root: Path) -> Path:
@@ -268,16 +272,9 @@ def _sees_a_chart(stack: Stack, browser: Any) -> None:
             try:
                 page.wait_for_selector(wanted, timeout=120000)
             except PageTimeout:
-                logs = subprocess.run(
-                    ["podman", "logs", f"{stack.project}_app_1"],
-                    env=stack.env,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
                 pytest.fail(
                     f"no '{wanted}' after a reload; the page showed: {seen!r}; "
-                    f"the app's log: {(logs.stdout + logs.stderr)[-1500:]}"
+                    f"the app's log: {stack.app_log()[-1500:]}"
                 )
         chart = page.locator("canvas").first  # the daily cost chart (vega-embed)
         chart.wait_for(timeout=60000)
