@@ -1,7 +1,7 @@
 """Azure and GCP imports end to end vs DuckDB alone reading the same files (issue 15, item 5).
 
 Usage: python -m bench.bench_providers [--azure-rows 500000] [--gcp-rows 1000000] [--runs 3]
-       [--sources azure-ea,azure-focus,gcp] [--data DIR]
+       [--sources azure-ea,azure-focus,gcp] [--data DIR] [--code DIR]
 
 One billing month of each source from the project's generators (kept under ``--data`` and reused):
 ``finops_lib.demo.generate_azure`` (``--azure-rows`` usage lines per dataset) and
@@ -23,6 +23,8 @@ both, then run 2, ...) on a fresh warehouse every time:
   source totals and state, the FOCUS build with marts and allocation, the snapshot and Parquet
   publish), then BilledCost and EffectiveCost of the FOCUS rows checked to the cent against the
   generator's expected totals (after the clock).
+* finops-import-before (``--code DIR``): the same import run from another checkout (e.g. ``git
+  archive <rev>`` unpacked), between the two, for before/after figures in one run.
 """
 
 from __future__ import annotations
@@ -161,8 +163,11 @@ def _fresh(tmp: Path) -> dict[str, str]:
     return {"db": str(tmp / "w.duckdb"), "pub": str(tmp / "pub"), "mem": MEMORY_LIMIT}
 
 
-def source_steps(source: str, where: dict[str, Path], tmp: Path) -> dict[str, Callable]:
-    """The two steps of one source, each returning (seconds, peak MB)."""
+def source_steps(
+    source: str, where: dict[str, Path], tmp: Path, code: Path | None = None
+) -> dict[str, Callable]:
+    """The steps of one source (two, three with a ``code`` checkout), each returning (seconds,
+    peak MB)."""
     provider, name = SOURCES[source]
     tables = export_tables(source, where)
     groups = json.dumps(delivery_files(source, tables))
@@ -171,23 +176,34 @@ def source_steps(source: str, where: dict[str, Path], tmp: Path) -> dict[str, Ca
         options = json.dumps(CSV_OPTIONS.get(source, {}))
         return python_step(DUCKDB.format(groups=groups, options=options, **_fresh(tmp)))
 
-    def import_() -> tuple[float, float]:
-        fresh = _fresh(tmp)
-        code = IMPORT.format(provider=provider, name=name, tables=json.dumps(tables), **fresh)
-        result = python_step(code)
-        check(Path(fresh["db"]), source, where)
-        return result
+    def importer(checkout: Path | None) -> Callable[[], tuple[float, float]]:
+        def import_() -> tuple[float, float]:
+            fresh = _fresh(tmp)
+            text = IMPORT.format(provider=provider, name=name, tables=json.dumps(tables), **fresh)
+            if checkout is None:
+                result = python_step(text)
+            else:
+                result = python_step(text, cwd=checkout, env={"PYTHONPATH": str(checkout)})
+            check(Path(fresh["db"]), source, where)
+            return result
 
-    return {"duckdb-alone": alone, "finops-import": import_}
+        return import_
+
+    steps = {"duckdb-alone": alone}
+    if code is not None:
+        steps["finops-import-before"] = importer(code)
+    return steps | {"finops-import": importer(None)}
 
 
-def run(where: dict[str, Path], chosen: list[str], runs: int) -> dict[str, list[Measure]]:
+def run(
+    where: dict[str, Path], chosen: list[str], runs: int, code: Path | None = None
+) -> dict[str, list[Measure]]:
     """Every source's steps, alternating within each run; the measures per source."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_providers_", dir=ROOT / "data" / "bench"))
     out: dict[str, list[Measure]] = {}
     try:
         for source in chosen:
-            steps = source_steps(source, where, tmp)
+            steps = source_steps(source, where, tmp, code)
             measures = [Measure(f"{source} {label}") for label in steps]
             for _ in range(runs):
                 for m, fn in zip(measures, steps.values(), strict=True):
@@ -215,10 +231,12 @@ def table(results: dict[str, list[Measure]], where: dict[str, Path]) -> str:
                 f" {', '.join(f'{s:.2f}' for s in m.seconds)} | {m.median_s:.2f} |"
                 f" {m.median_s / alone.median_s:.2f} | {m.peak:.0f} |"
             )
-        ratios = [o / a for a, o in zip(alone.seconds, others[0].seconds, strict=True)]
-        lines.append(
-            f"| {source} | per run import / alone | | {', '.join(f'{r:.2f}' for r in ratios)} | | | |"
-        )
+        for m in others:
+            ratios = [o / a for a, o in zip(alone.seconds, m.seconds, strict=True)]
+            lines.append(
+                f"| {source} | per run {m.name.split(' ', 1)[1]} / alone | |"
+                f" {', '.join(f'{r:.2f}' for r in ratios)} | | | |"
+            )
     return "\n".join(lines)
 
 
@@ -230,6 +248,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sources", default=",".join(SOURCES))
     parser.add_argument("--data", type=Path, default=None, help="generated data (kept, reused)")
+    parser.add_argument("--code", type=Path, default=None, help="a before checkout to compare")
     args = parser.parse_args()
     data = args.data or ROOT / "data" / "bench" / f"providers-{args.azure_rows}-{args.gcp_rows}"
     where = generate(data, args.azure_rows, args.gcp_rows)
@@ -237,7 +256,7 @@ def main() -> None:
     unknown = set(chosen) - set(SOURCES)
     if unknown:
         parser.error(f"unknown source(s) {', '.join(sorted(unknown))}: use {', '.join(SOURCES)}")
-    results = run(where, chosen, args.runs)
+    results = run(where, chosen, args.runs, args.code.resolve() if args.code else None)
     print(
         f"\none month ({MONTH}), medians of {args.runs} alternating runs, memory_limit {MEMORY_LIMIT}\n"
     )
