@@ -477,7 +477,10 @@ pool_rows as materialized (
                 cud_category, cud_region, cud_kind
         ) end as fee_group_id
     from final
-    where is_cud_fee or is_cud_covered
+    -- the same rows, the raw columns tested first (a fee's SKU, a CUD credit in the credits text),
+    -- so that the credits of other rows are not parsed a second time for the pools
+    where (starts_with(sku_description, 'Commitment') or credits like '%COMMITTED_USAGE_DISCOUNT%')
+        and (is_cud_fee or is_cud_covered)
 ),
 
 fee_groups as (
