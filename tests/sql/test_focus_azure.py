@@ -406,6 +406,30 @@ def test_mca_prices_in_pricing_currency_convert_to_billing(con: duckdb.DuckDBPyC
     assert row["ResourceName"] == "web-01"  # MCA: the last segment of the resource id
 
 
+def test_mca_line_of_a_billion_yen_builds(con: duckdb.DuckDBPyConnection) -> None:
+    # unit price x exchange rate x quantity as three DECIMAL(38, 10) has 30 places, which overflow
+    # from 10^8: a yen (or won, rupiah) line of that size failed the whole build
+    (row,) = focus(
+        con,
+        {
+            "x_schema": "MCA",
+            "billing_currency": "JPY",
+            "pricing_currency": "USD",
+            "product_id": "DZH318Z0BQPS",
+            "exchange_rate_pricing_to_billing": "150.5",
+            "unit_price": "0.11",
+            "payg_price": "0.12",
+            "quantity": "100000000",
+            "cost_in_pricing_currency": "11000000",
+            "cost_in_billing_currency": "1655500000",
+            "payg_cost_in_billing_currency": "1806000000",
+        },
+    )
+    assert (row["ContractedUnitPrice"], row["ListUnitPrice"]) == (d("16.555"), d("18.06"))
+    assert (row["ContractedCost"], row["ListCost"]) == (d("1655500000"), d("1806000000"))
+    assert row["BilledCost"] == d("1655500000")
+
+
 def test_block_priced_unit_divides_quantity_by_block_size(con: duckdb.DuckDBPyConnection) -> None:
     (row,) = focus(
         con,

@@ -328,9 +328,12 @@ final as (
             then coalesce(distinct_units, 'Units') end as ConsumedUnit,
         cast(null as json) as ContractApplied,
         -- ContractedCost (MS rule): UnitPrice x Quantity / PricingBlockSize, in the billing currency;
-        -- = BilledCost for charges without a unit price (credits, tax, adjustments)
+        -- = BilledCost for charges without a unit price (credits, tax, adjustments). The unit price
+        -- in the billing currency is ContractedUnitPrice (10 places) times the quantity: a product of
+        -- three DECIMAL(38, 10) has 30 places and overflows from 10^8 (a yen or won amount), and
+        -- narrowing it cost more than the rest of the row
         cast(coalesce(
-            pricing_contracted_unit_price * rate * pricing_quantity, billed_cost
+            cast(pricing_contracted_unit_price * rate as decimal(38, 10)) * pricing_quantity, billed_cost
         ) as decimal(38, 10)) as ContractedCost,
         -- ContractedUnitPrice (MS rule): UnitPrice (x the exchange rate when priced in another currency)
         cast(pricing_contracted_unit_price * rate as decimal(38, 10)) as ContractedUnitPrice,
@@ -345,7 +348,7 @@ final as (
         -- PricingQuantity; = BilledCost for charges without a list price
         cast(coalesce(
             case when charge_category = 'Usage' then payg_cost_in_billing_currency end,
-            pricing_list_unit_price * rate * pricing_quantity,
+            cast(pricing_list_unit_price * rate as decimal(38, 10)) * pricing_quantity,
             billed_cost
         ) as decimal(38, 10)) as ListCost,
         -- ListUnitPrice (MS rule): EA PayGPrice; MCA PayGPrice x ExchangeRate
