@@ -18,7 +18,7 @@ from finops_lib.cli import allocation as allocation_cli
 from finops_lib.cli import aws, azure, demo, demo_run, focus, gcp, imports, report, serve, validate
 from finops_lib.cli import deploy as deploy_cli
 from finops_lib.cli import metabase as metabase_cli
-from finops_lib.cli.common import State, console, err_console
+from finops_lib.cli.common import State, console, err_console, from_caller
 from finops_lib.config import load_settings
 from finops_lib.errors import FinopsError
 
@@ -54,6 +54,7 @@ def _global(
         typer.Option(
             "--database",
             envvar="OPEN_FINOPS_DATABASE",
+            callback=from_caller,
             help="Warehouse DuckDB file (default: data/finops.duckdb).",
         ),
     ] = None,
@@ -62,6 +63,7 @@ def _global(
         typer.Option(
             "--config",
             envvar="OPEN_FINOPS_CONFIG",
+            callback=from_caller,
             help="Config file (default: finops.toml when present).",
         ),
     ] = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from finops_lib.cli.common import console, state
+from finops_lib.cli.common import console, from_caller, state
 from finops_lib.cli.imports import Force, Periods, run_import, show_state
 from finops_lib.errors import ConfigError
 from finops_lib.periods import parse_period
@@ -16,7 +16,11 @@ app = typer.Typer(help="Import AWS billing exports (CUR v1, CUR 2.0, FOCUS).", n
 
 Bucket = Annotated[
     str | None,
-    typer.Option("--bucket", help="s3://BUCKET or a local directory with the same layout."),
+    typer.Option(
+        "--bucket",
+        help="s3://BUCKET or a local directory with the same layout.",
+        callback=from_caller,
+    ),
 ]
 Prefix = Annotated[str | None, typer.Option("--prefix", help="Report path prefix in the bucket.")]
 ExportName = Annotated[

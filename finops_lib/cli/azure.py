@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from finops_lib.cli.common import console, state
+from finops_lib.cli.common import console, from_caller, state
 from finops_lib.cli.imports import Force, Periods, run_import, show_state
 from finops_lib.errors import ConfigError
 from finops_lib.periods import parse_period
@@ -20,7 +20,9 @@ app = typer.Typer(
 Container = Annotated[
     str | None,
     typer.Option(
-        "--container", help="azure://CONTAINER/ROOT or a local directory with the same layout."
+        "--container",
+        help="azure://CONTAINER/ROOT or a local directory with the same layout.",
+        callback=from_caller,
     ),
 ]
 ExportNames = Annotated[

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -58,3 +60,36 @@ def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     assert isinstance(obj, State)
     return obj
+
+
+#: Set by the ``./finops`` launcher: the directory it was run from. The launcher runs the CLI in the
+#: project folder, so the defaults (``data/finops.duckdb``, ``reports``) and the paths in
+#: ``finops.toml`` are the project's; what the user types is taken from where they typed it.
+CALLER_DIR = "FINOPS_CALLER_DIR"
+
+
+def from_caller(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """Typer callback of an option or argument that names a file or folder.
+
+    A relative path given on the command line or in the option's environment variable is joined
+    to the directory the launcher was run from (``FINOPS_CALLER_DIR``); a default, an
+    absolute path and a URL (``s3://``, ``azure://``) are left as they are. Without the variable
+    (``python -m finops_lib.cli``, the containers) the working directory is the caller's already.
+    """
+    base = os.environ.get(CALLER_DIR)
+    if not base or value is None or param.name is None:
+        return value
+    source = ctx.get_parameter_source(param.name)
+    if source is None or source.name not in ("COMMANDLINE", "ENVIRONMENT"):
+        return value
+    if isinstance(value, list):
+        return [_joined(base, item) for item in value]
+    return _joined(base, value)
+
+
+def _joined(base: str, value: Any) -> Any:
+    text = str(value)
+    if not text or "://" in text or os.path.isabs(text):
+        return value
+    joined = os.path.join(base, text)
+    return Path(joined) if isinstance(value, Path) else joined

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from finops_lib.cli.common import console
+from finops_lib.cli.common import console, from_caller
 from finops_lib.errors import ConfigError
 
 AZURE_FOLDER = "azure"  # the Azure container folder under the output
@@ -30,9 +30,9 @@ def _cents(amount: str) -> str:
 
 
 def generate(
-    output: Annotated[Path, typer.Option(help="Where the bucket roots are written.")] = Path(
-        "data/demo-bucket"
-    ),
+    output: Annotated[
+        Path, typer.Option(help="Where the bucket roots are written.", callback=from_caller)
+    ] = Path("data/demo-bucket"),
     rows: Annotated[int, typer.Option(help="Usage rows in total across the months.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 7,
     months: Annotated[

@@ -21,7 +21,7 @@ import typer
 from rich.table import Table
 
 from finops_lib import db
-from finops_lib.cli.common import console, state
+from finops_lib.cli.common import console, from_caller, state
 from finops_lib.errors import FinopsError
 
 if TYPE_CHECKING:
@@ -93,9 +93,9 @@ def with_demo_config(settings: Settings) -> tuple[Settings, list[str]]:
 def demo(
     ctx: typer.Context,
     rows: Annotated[int, typer.Option(help="Rows of demo billing data to generate.")] = DEMO_ROWS,
-    output: Annotated[Path, typer.Option(help="Where the demo buckets are written.")] = Path(
-        "data/demo-bucket"
-    ),
+    output: Annotated[
+        Path, typer.Option(help="Where the demo buckets are written.", callback=from_caller)
+    ] = Path("data/demo-bucket"),
     reports: Annotated[bool, typer.Option(help="Render the static HTML reports.")] = True,
 ) -> None:
     """Run the whole demo on generated sample exports: import, FOCUS, validate, reports."""

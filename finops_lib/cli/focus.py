@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from finops_lib import db
-from finops_lib.cli.common import console, state
+from finops_lib.cli.common import console, from_caller, state
 
 app = typer.Typer(help="Build, export and reconcile the FOCUS dataset.", no_args_is_help=True)
 
@@ -43,7 +43,7 @@ def build_cmd(
 @app.command("export")
 def export_cmd(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("--output", help="File to write.")],
+    output: Annotated[Path, typer.Option("--output", help="File to write.", callback=from_caller)],
     focus_version: Annotated[str, typer.Option("--focus-version", help="1.2 or 1.3.")] = "1.2",
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     period: Annotated[str | None, typer.Option(help="Only this billing period (YYYY-MM).")] = None,
@@ -104,9 +104,12 @@ def _cell(value: object) -> str:
 def convert_cmd(
     ctx: typer.Context,
     files: Annotated[
-        list[Path], typer.Argument(help="CUR data files (CSV, CSV.gz, zip, parquet).")
+        list[Path],
+        typer.Argument(help="CUR data files (CSV, CSV.gz, zip, parquet).", callback=from_caller),
     ],
-    output: Annotated[Path, typer.Option("--output", help="FOCUS file to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", help="FOCUS file to write.", callback=from_caller)
+    ],
     cur_version: Annotated[str, typer.Option("--cur-version", help="v1 or v2.")] = "v1",
     focus_version: Annotated[str, typer.Option("--focus-version", help="1.2 or 1.3.")] = "1.2",
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",

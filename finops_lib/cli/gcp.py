@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from finops_lib.cli.common import from_caller
 from finops_lib.cli.imports import Force, Periods, run_import, show_state
 from finops_lib.periods import parse_period
 
@@ -18,7 +19,9 @@ app = typer.Typer(
 Extract = Annotated[
     str | None,
     typer.Option(
-        "--extract", help="A local JSONL/Parquet extract of the export table (file or folder)."
+        "--extract",
+        help="A local JSONL/Parquet extract of the export table (file or folder).",
+        callback=from_caller,
     ),
 ]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from finops_lib.cli.common import console, state
+from finops_lib.cli.common import console, from_caller, state
 
 app = typer.Typer(help="Static HTML reports rendered from the notebooks.", no_args_is_help=True)
 
@@ -30,6 +30,7 @@ def render(
         typer.Option(
             "--output-dir",
             help="Where to write (default: reports_dir in finops.toml, else reports/).",
+            callback=from_caller,
         ),
     ] = None,
 ) -> None:

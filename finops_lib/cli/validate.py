@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from finops_lib import checks, db
-from finops_lib.cli.common import console, state
+from finops_lib.cli.common import console, from_caller, state
 from finops_lib.periods import parse_period
 
 # The reconciliation columns worth a terminal's width; the markdown report carries all of them.
@@ -44,7 +44,10 @@ def validate(
             "--official", help="Also run the official focus-validator 2.2.1 (second opinion)."
         ),
     ] = False,
-    output: Annotated[Path | None, typer.Option(help="Also write a markdown report here.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Also write a markdown report here.", callback=from_caller),
+    ] = None,
     show_passing: Annotated[
         bool, typer.Option("--show-passing", help="List passing rules too.")
     ] = False,
