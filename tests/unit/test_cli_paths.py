@@ -62,9 +62,7 @@ def test_typed_paths_are_the_callers(
     assert result.output.strip() == want.format(caller=caller)
 
 
-def test_without_the_launcher_paths_are_left_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_the_launcher_paths_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CALLER_DIR, raising=False)
     result = CliRunner().invoke(_probe(), ["--where", "out"])
     assert result.output.strip() == "out|None"
